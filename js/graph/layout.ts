@@ -1,0 +1,50 @@
+/**
+ * Pure layout: graph data + orientation → positions. Foundation slice: nodes in call order along
+ * one axis (top-bottom or left-right); the diagram issue replaces this with per-group layered
+ * layout in a worker.
+ */
+
+import type { Edge, GraphNode, Orientation } from "../types";
+
+export interface Box {
+  id: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Layout {
+  boxes: Map<string, Box>;
+  width: number;
+  height: number;
+}
+
+export const NODE_WIDTH = 200;
+export const NODE_HEIGHT = 56;
+const GAP = 36;
+const MARGIN = 16;
+
+export function chainLayout(
+  nodes: readonly GraphNode[],
+  _edges: readonly Edge[],
+  orientation: Orientation,
+): Layout {
+  const boxes = new Map<string, Box>();
+  const step = orientation === "TB" ? NODE_HEIGHT + GAP : NODE_WIDTH + GAP;
+  nodes.forEach((node, i) => {
+    const along = MARGIN + i * step;
+    boxes.set(node.id, {
+      id: node.id,
+      x: orientation === "TB" ? MARGIN : along,
+      y: orientation === "TB" ? along : MARGIN,
+      width: NODE_WIDTH,
+      height: NODE_HEIGHT,
+    });
+  });
+  const length = nodes.length === 0 ? 0 : 2 * MARGIN + nodes.length * step - GAP;
+  const breadth = 2 * MARGIN + (orientation === "TB" ? NODE_WIDTH : NODE_HEIGHT);
+  return orientation === "TB"
+    ? { boxes, width: breadth, height: length }
+    : { boxes, width: length, height: breadth };
+}

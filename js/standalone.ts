@@ -1,0 +1,46 @@
+/**
+ * The in-page stand-in for the widget model, used by the standalone HTML page (and by tests):
+ * the same views run against it, with no kernel, server or CDN.
+ */
+
+import { mount } from "./mount";
+import type { WidgetModel } from "./store";
+import type { Traits } from "./types";
+
+export class LocalModel implements WidgetModel {
+  private readonly values: Traits;
+  private readonly handlers = new Map<string, Set<() => void>>();
+
+  constructor(initial: Traits) {
+    this.values = { ...initial };
+  }
+
+  get<K extends keyof Traits>(key: K): Traits[K] {
+    return this.values[key];
+  }
+
+  set<K extends keyof Traits>(key: K, value: Traits[K]): void {
+    if (this.values[key] === value) return;
+    this.values[key] = value;
+    for (const handler of this.handlers.get(`change:${String(key)}`) ?? []) handler();
+  }
+
+  on(event: string, callback: () => void): void {
+    const set = this.handlers.get(event) ?? new Set();
+    set.add(callback);
+    this.handlers.set(event, set);
+  }
+
+  off(event: string, callback: () => void): void {
+    this.handlers.get(event)?.delete(callback);
+  }
+
+  save_changes(): void {
+    // Nothing to send: the page has no kernel.
+  }
+}
+
+/** Mount the widget into `el` from the state that `ModelView.view_state()` wrote into the page. */
+export function mountStandalone(el: HTMLElement, state: Traits): () => void {
+  return mount(el, new LocalModel(state));
+}

@@ -1,0 +1,31 @@
+/** The toolbar: model name and the orientation toggle, wired to store actions. */
+
+import type { Store, ViewState } from "../store";
+
+export function renderToolbar(el: HTMLElement, store: Store): () => void {
+  const bar = document.createElement("div");
+  bar.className = "ts-toolbar";
+  const title = document.createElement("span");
+  title.className = "ts-title";
+  const toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.className = "ts-button";
+  toggle.dataset.action = "orientation";
+  toggle.addEventListener("click", () =>
+    store.setOrientation(store.current.orientation === "TB" ? "LR" : "TB"),
+  );
+  bar.append(title, toggle);
+  el.append(bar);
+
+  const update = (state: ViewState): void => {
+    title.textContent = state.graph.model.name;
+    toggle.textContent = state.orientation === "TB" ? "Top → bottom" : "Left → right";
+    toggle.title = "Switch between top-to-bottom and left-to-right layout";
+  };
+  update(store.current);
+  const unsubscribe = store.subscribe(update);
+  return () => {
+    unsubscribe();
+    bar.remove();
+  };
+}

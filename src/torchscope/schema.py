@@ -1,0 +1,246 @@
+"""The wire contract between the kernel and the front end: the JSON layout of the ``graph`` trait.
+
+This is the only Python module that knows the payload's layout; ``js/types.ts`` mirrors it and
+carries the same :data:`SCHEMA_VERSION`. A golden payload (``tests/golden/payload_v1.json``) is
+validated by both pytest and vitest, so neither side can drift. Change the layout here, in
+``js/types.ts`` and in the golden file together, and bump the version when old payloads stop
+being readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal, NotRequired, TypedDict
+
+SCHEMA_VERSION = 1
+
+NodeKind = Literal["input", "module", "function", "output"]
+ColumnKind = Literal["count", "bytes", "shape", "text"]
+NODE_KINDS: frozenset[str] = frozenset({"input", "module", "function", "output"})
+COLUMN_KINDS: frozenset[str] = frozenset({"count", "bytes", "shape", "text"})
+
+StatValue = int | float | str | list[list[int]] | None
+
+
+class TensorMeta(TypedDict):
+    """Shape and dtype of one tensor crossing a node boundary."""
+
+    shape: list[int]
+    dtype: str
+
+
+class ModelInfo(TypedDict):
+    """What was traced: the model's class name, the example inputs, device, dtype, torch version."""
+
+    name: str
+    input_shapes: list[list[int]]
+    device: str
+    dtype: str
+    torch_version: str
+
+
+class Column(TypedDict):
+    """A statistic every node and group may carry, with the unit and kind the views format it by."""
+
+    key: str
+    label: str
+    unit: str
+    kind: ColumnKind
+
+
+class Node(TypedDict):
+    """One drawn node: a graph input, a leaf-module call, a functional op, or an output."""
+
+    id: str
+    kind: NodeKind
+    op: str
+    label: str
+    parent: str | None
+    module_path: str
+    attrs: dict[str, str | int | float | bool | list[int] | None]
+    repr: str
+    inputs: list[TensorMeta]
+    outputs: list[TensorMeta]
+    stats: dict[str, StatValue]
+    uncounted: list[str]
+    error: NotRequired[str]
+
+
+class Group(TypedDict):
+    """One call of a module with children; ``repeat_of`` names an identical earlier sibling."""
+
+    id: str
+    op: str
+    label: str
+    parent: str | None
+    children: list[str]
+    stats: dict[str, StatValue]
+    repeat_of: NotRequired[str]
+
+
+class Edge(TypedDict):
+    """One tensor flowing from ``source`` to ``target``."""
+
+    source: str
+    target: str
+    shape: list[int]
+    dtype: str
+
+
+class Payload(TypedDict):
+    """The whole ``graph`` trait."""
+
+    schema: int
+    model: ModelInfo
+    columns: list[Column]
+    nodes: list[Node]
+    groups: list[Group]
+    edges: list[Edge]
+    totals: dict[str, StatValue]
+
+
+class SchemaError(ValueError):
+    """A payload does not follow the contract; the message says which field and where."""
+
+
+def validate(payload: object) -> Payload:
+    """Check ``payload`` against the contract and return it typed.
+
+    Checks the layout and the references between parts (every edge end and parent exists,
+    ids are unique, groups list only existing children), which is what the front end relies on.
+
+    Raises
+    ------
+    SchemaError
+        naming the first field that is wrong, e.g. ``nodes[3].parent``.
+    """
+    top = _mapping(payload, "payload")
+    if top.get("schema") != SCHEMA_VERSION:
+        raise SchemaError(f"schema: expected {SCHEMA_VERSION}, got {top.get('schema')!r}")
+    _check_model(top.get("model"))
+    column_keys = _check_columns(top.get("columns"))
+    groups = [_mapping(g, f"groups[{i}]") for i, g in enumerate(_sequence(top.get("groups"), "groups"))]
+    group_ids = _unique_ids(groups, "groups")
+    nodes = [_mapping(n, f"nodes[{i}]") for i, n in enumerate(_sequence(top.get("nodes"), "nodes"))]
+    node_ids = _unique_ids(nodes, "nodes")
+    if overlap := group_ids & node_ids:
+        raise SchemaError(f"ids used by both a node and a group: {sorted(overlap)[:5]}")
+    for i, node in enumerate(nodes):
+        _check_node(node, f"nodes[{i}]", group_ids, column_keys)
+    for i, group in enumerate(groups):
+        _check_group(group, f"groups[{i}]", group_ids, node_ids | group_ids, column_keys)
+    for i, edge in enumerate(_sequence(top.get("edges"), "edges")):
+        _check_edge(edge, f"edges[{i}]", node_ids)
+    _stats(top.get("totals"), column_keys, "totals")
+    return payload  # type: ignore[return-value]  # checked field by field above
+
+
+def _check_model(value: object) -> None:
+    model = _mapping(value, "model")
+    for key in ("name", "device", "dtype", "torch_version"):
+        _string(model.get(key), f"model.{key}")
+    for i, shape in enumerate(_sequence(model.get("input_shapes"), "model.input_shapes")):
+        _shape(shape, f"model.input_shapes[{i}]")
+
+
+def _check_columns(value: object) -> set[str]:
+    keys: set[str] = set()
+    for i, item in enumerate(_sequence(value, "columns")):
+        where = f"columns[{i}]"
+        column = _mapping(item, where)
+        keys.add(_string(column.get("key"), f"{where}.key"))
+        _string(column.get("label"), f"{where}.label")
+        _string(column.get("unit"), f"{where}.unit")
+        if column.get("kind") not in COLUMN_KINDS:
+            raise SchemaError(f"{where}.kind: {column.get('kind')!r} is not one of {sorted(COLUMN_KINDS)}")
+    return keys
+
+
+def _check_node(node: Mapping[str, object], where: str, group_ids: set[str], column_keys: set[str]) -> None:
+    if node.get("kind") not in NODE_KINDS:
+        raise SchemaError(f"{where}.kind: {node.get('kind')!r} is not one of {sorted(NODE_KINDS)}")
+    for key in ("op", "label", "module_path", "repr"):
+        _string(node.get(key), f"{where}.{key}")
+    _parent(node.get("parent"), group_ids, f"{where}.parent")
+    _mapping(node.get("attrs"), f"{where}.attrs")
+    for side in ("inputs", "outputs"):
+        for j, meta in enumerate(_sequence(node.get(side), f"{where}.{side}")):
+            _tensor_meta(meta, f"{where}.{side}[{j}]")
+    _stats(node.get("stats"), column_keys, f"{where}.stats")
+    for j, op in enumerate(_sequence(node.get("uncounted"), f"{where}.uncounted")):
+        _string(op, f"{where}.uncounted[{j}]")
+    if "error" in node:
+        _string(node["error"], f"{where}.error")
+
+
+def _check_group(
+    group: Mapping[str, object], where: str, group_ids: set[str], members: set[str], column_keys: set[str]
+) -> None:
+    _string(group.get("op"), f"{where}.op")
+    _string(group.get("label"), f"{where}.label")
+    _parent(group.get("parent"), group_ids, f"{where}.parent")
+    for j, child in enumerate(_sequence(group.get("children"), f"{where}.children")):
+        if child not in members:
+            raise SchemaError(f"{where}.children[{j}]: {child!r} is neither a node nor a group")
+    _stats(group.get("stats"), column_keys, f"{where}.stats")
+    if "repeat_of" in group and group["repeat_of"] not in group_ids:
+        raise SchemaError(f"{where}.repeat_of: {group['repeat_of']!r} is not a group")
+
+
+def _check_edge(value: object, where: str, node_ids: set[str]) -> None:
+    edge = _mapping(value, where)
+    for end in ("source", "target"):
+        if edge.get(end) not in node_ids:
+            raise SchemaError(f"{where}.{end}: {edge.get(end)!r} is not a node")
+    _tensor_meta(edge, where)
+
+
+def _mapping(value: object, where: str) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise SchemaError(f"{where}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _sequence(value: object, where: str) -> Sequence[object]:
+    if not isinstance(value, list | tuple):
+        raise SchemaError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _string(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise SchemaError(f"{where}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _shape(value: object, where: str) -> None:
+    dims = _sequence(value, where)
+    if not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in dims):
+        raise SchemaError(f"{where}: expected a list of non-negative ints, got {value!r}")
+
+
+def _tensor_meta(value: object, where: str) -> None:
+    meta = _mapping(value, where)
+    _shape(meta.get("shape"), f"{where}.shape")
+    _string(meta.get("dtype"), f"{where}.dtype")
+
+
+def _parent(value: object, group_ids: set[str], where: str) -> None:
+    if value is not None and value not in group_ids:
+        raise SchemaError(f"{where}: {value!r} is not a group")
+
+
+def _stats(value: object, column_keys: set[str], where: str) -> None:
+    for key in _mapping(value, where):
+        if key not in column_keys:
+            raise SchemaError(f"{where}: {key!r} is not a declared column")
+
+
+def _unique_ids(items: list[Mapping[str, object]], where: str) -> set[str]:
+    ids: set[str] = set()
+    for i, item in enumerate(items):
+        ident = _string(item.get("id"), f"{where}[{i}].id")
+        if ident in ids:
+            raise SchemaError(f"{where}[{i}].id: {ident!r} is used twice")
+        ids.add(ident)
+    return ids

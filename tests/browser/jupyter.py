@@ -1,0 +1,199 @@
+"""Helpers that drive a real JupyterLab or Notebook 7 page: open a notebook, wait for an idle
+kernel, run cells, read their output and find the torchscope widget.
+
+Both front ends share JupyterLab's notebook DOM (``.jp-Notebook``, ``.jp-Cell``), so one helper
+serves both; only the URL differs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import nbformat
+from playwright.sync_api import Error, Locator, Page, expect
+
+Ui = Literal["lab", "notebook"]
+CELL = ".jp-Notebook .jp-Cell"
+KERNEL_TIMEOUT_MS = 120_000
+CELL_TIMEOUT_MS = 120_000
+
+
+@dataclass
+class JupyterServer:
+    url: str
+    root: Path
+    log: Path
+
+    def write_notebook(self, name: str, cells: list[str]) -> str:
+        """Write a notebook of code ``cells`` into the server's root; returns its relative path."""
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, self.root / name)
+        return name
+
+    def page_url(self, path: str, ui: Ui) -> str:
+        return f"{self.url}/lab/tree/{path}" if ui == "lab" else f"{self.url}/notebooks/{path}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def jupyter_lab(root: Path, artifacts: Path) -> Iterator[JupyterServer]:
+    """Start ``jupyter lab`` on 127.0.0.1 with a free port, no token and throwaway Jupyter dirs."""
+    home = Path(tempfile.mkdtemp(prefix="torchscope-jupyter-"))
+    env = dict(os.environ)
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        env[var] = str(home / var.lower())
+        Path(env[var]).mkdir(parents=True)
+    # The announcements pop-up would cover cells and wait for a click.
+    labconfig = Path(env["JUPYTER_CONFIG_DIR"]) / "labconfig"
+    labconfig.mkdir()
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    env["PYTHONUNBUFFERED"] = "1"
+    port = free_port()
+    artifacts.mkdir(parents=True, exist_ok=True)
+    log = artifacts / "jupyter-server.log"
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        "--ServerApp.allow_root=True", "--IdentityProvider.token=", "--ServerApp.password=",
+        "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log)
+        yield JupyterServer(url=url, root=root, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/status", timeout=2) as response:  # noqa: S310  # loopback URL we built
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"jupyter lab did not answer within 90 s:\n{log.read_text()[-3000:]}")
+
+
+class NotebookPage:
+    """One open notebook in JupyterLab or Notebook 7."""
+
+    def __init__(self, page: Page, server: JupyterServer, path: str, ui: Ui) -> None:
+        self.page = page
+        self.ui = ui
+        self.errors: list[str] = []
+        self.core_errors: list[str] = []
+        page.on("pageerror", self._on_error)
+        page.goto(server.page_url(path, ui))
+        expect(page.locator(CELL).first).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
+        self.wait_for_idle_kernel()
+
+    def _on_error(self, error: Error) -> None:
+        text = f"{error}\n{error.stack}"
+        # Notebook 7 itself throws while loading some settings; errors raised inside Jupyter's
+        # own bundles are kept apart so that every other error (ours) fails the test.
+        first_frame = next((line for line in (error.stack or "").splitlines() if " at " in line), "")
+        core = any(part in first_frame for part in ("/static/notebook/", "/static/lab/"))
+        (self.core_errors if core else self.errors).append(text)
+
+    def wait_for_idle_kernel(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
+        """Wait until the notebook's kernel is connected and idle."""
+        indicator = self.page.locator(".jp-Notebook-ExecutionIndicator").first
+        expect(indicator).to_have_attribute("data-status", "idle", timeout=timeout_ms)
+
+    def cell(self, index: int) -> Locator:
+        return self.page.locator(CELL).nth(index)
+
+    def run_cell(self, index: int, timeout_ms: int = CELL_TIMEOUT_MS) -> str:
+        """Run cell ``index`` and wait until it finished; returns the text of its output."""
+        cell = self.cell(index)
+        prompt = cell.locator(".jp-InputPrompt")
+        before = prompt.inner_text()
+        self._start(index, before)
+        deadline = time.monotonic() + timeout_ms / 1000
+        while time.monotonic() < deadline:
+            now = prompt.inner_text()
+            if re.search(r"\[\d+\]", now) and now != before:
+                return self.output_text(index)
+            time.sleep(0.1)
+        raise TimeoutError(
+            f"cell {index} did not finish in {timeout_ms / 1000:.0f} s (prompt {prompt.inner_text()!r})"
+        )
+
+    def _start(self, index: int, before: str) -> None:
+        """Focus the cell's editor and press Ctrl+Enter until the prompt shows the cell started.
+
+        A key pressed while the notebook is still settling (focus moving, a cell re-rendering)
+        can be lost; pressing again is safe because a started cell's prompt changes at once.
+        """
+        cell = self.cell(index)
+        prompt = cell.locator(".jp-InputPrompt")
+        for _ in range(5):
+            cell.locator(".jp-InputArea-editor").click()
+            expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
+            self.page.keyboard.press("Control+Enter")
+            for _ in range(30):
+                if prompt.inner_text() != before:
+                    return
+                time.sleep(0.1)
+        raise TimeoutError(f"cell {index} did not start after 5 tries (prompt {before!r})")
+
+    def output_text(self, index: int) -> str:
+        return self.cell(index).locator(".jp-OutputArea").inner_text()
+
+    def wait_for_output(self, index: int, predicate: Callable[[str], bool], timeout_ms: int = 30_000) -> str:
+        """Re-run cell ``index`` until its output satisfies ``predicate``.
+
+        Widget messages are asynchronous, so a value set in the page reaches the kernel a little
+        later; re-reading is the honest way to wait for it.
+        """
+        deadline = time.monotonic() + timeout_ms / 1000
+        text = ""
+        while time.monotonic() < deadline:
+            text = self.run_cell(index)
+            if predicate(text):
+                return text
+            time.sleep(0.3)
+        raise AssertionError(f"cell {index} output never matched; last output: {text!r}")
+
+    def widget(self, index: int) -> Locator:
+        """The torchscope widget's root element in the output of cell ``index``."""
+        return self.cell(index).locator(".torchscope")
+
+    def node(self, index: int, node_id: str) -> Locator:
+        """The drawn node ``node_id`` of the widget in cell ``index``."""
+        return self.widget(index).locator(f'[data-node-id="{node_id}"]')

@@ -1,0 +1,43 @@
+"""The foundation slice in a real JupyterLab 4 and Notebook 7: data flows both ways."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jupyter import JupyterServer, NotebookPage, Ui
+from playwright.sync_api import Page, expect
+
+DRAW = """\
+import torchvision
+import torchscope as ts
+model = torchvision.models.alexnet()
+view = ts.draw_model(model, [1, 3, 224, 224])
+view"""
+# The expected label is computed by the kernel from the model itself, not typed into the test.
+TRUTH = "print('TRUTH', type(model.features[0]).__name__)"
+SELECTED = "print('SELECTED=' + repr(view.selected))"
+
+
+@pytest.mark.parametrize("ui", ["lab", "notebook"])
+def test_python_payload_is_drawn_and_click_reaches_kernel(
+    page: Page, jupyter: JupyterServer, artifacts: Path, ui: Ui
+) -> None:
+    path = jupyter.write_notebook(f"slice-{ui}.ipynb", [DRAW, TRUTH, SELECTED])
+    nb = NotebookPage(page, jupyter, path, ui)
+    nb.run_cell(0)
+    node = nb.node(0, "features.0")
+    expect(node).to_be_visible(timeout=30_000)
+
+    truth = nb.run_cell(1).split()[-1]
+    assert truth == "Conv2d"
+    expect(node.locator(".ts-op")).to_have_text(truth)
+    expect(node.locator(".ts-label")).to_have_text("features.0")
+    expect(node.locator(".ts-shape")).to_have_text("[1, 64, 55, 55]")
+
+    assert nb.run_cell(2).strip() == "SELECTED=''"
+    nb.node(0, "classifier.1").click()
+    expect(nb.node(0, "classifier.1")).to_have_class("ts-node ts-kind-module ts-selected")
+    nb.wait_for_output(2, lambda text: text.strip() == "SELECTED='classifier.1'")
+    page.screenshot(path=str(artifacts / f"slice-{ui}.png"))
+    assert nb.errors == [], nb.errors

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { mountStandalone } from "../../js/standalone";
+import widget from "../../js/widget";
+import { FakeModel, goldenPayload } from "./fake-model";
+
+type RenderArgs = Parameters<NonNullable<typeof widget.render>>[0];
+
+function render(model: FakeModel): { el: HTMLElement; cleanup: () => void } {
+  const el = document.createElement("div");
+  document.body.append(el);
+  // the fake stands in for anywidget's model; only the members torchscope uses are real
+  const result = widget.render({ model, el } as unknown as RenderArgs);
+  if (typeof result !== "function") throw new Error("render must return its cleanup function");
+  return { el, cleanup: result as () => void };
+}
+
+function node(el: HTMLElement, id: string): SVGGElement {
+  // compared as a string, since ids hold characters a selector would need escaped (`add#1`)
+  const found = [...el.querySelectorAll<SVGGElement>("[data-node-id]")].find(
+    (g) => g.getAttribute("data-node-id") === id,
+  );
+  if (found === undefined) throw new Error(`node ${id} is not drawn`);
+  return found;
+}
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+describe("the widget rendered with a fake model", () => {
+  it("draws every payload node with its type, name and output shape", () => {
+    const { el } = render(new FakeModel());
+    const payload = goldenPayload();
+    expect(el.querySelectorAll(".ts-node")).toHaveLength(payload.nodes.length);
+    const conv = node(el, "blocks.0.conv");
+    expect(conv.querySelector(".ts-op")?.textContent).toBe("Conv2d");
+    expect(conv.querySelector(".ts-label")?.textContent).toBe("blocks.0.conv");
+    expect(conv.querySelector(".ts-shape")?.textContent).toBe("[2, 4, 8, 8]");
+    expect(el.querySelectorAll(".ts-edge")).toHaveLength(payload.edges.length);
+    expect(el.querySelector(".ts-title")?.textContent).toBe("TinyNet");
+  });
+
+  it("writes a click back to the model as `selected` and highlights the node", () => {
+    const model = new FakeModel();
+    const { el } = render(model);
+    node(el, "add#1").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(model.saved).toEqual([{ selected: "add#1" }]);
+    expect(node(el, "add#1").classList.contains("ts-selected")).toBe(true);
+  });
+
+  it("follows the kernel: orientation set in Python re-lays the diagram out", () => {
+    const model = new FakeModel();
+    const { el } = render(model);
+    const position = (): string | null => node(el, "output").getAttribute("transform");
+    const before = position();
+    model.setFromKernel("orientation", "LR");
+    expect(position()).not.toBe(before);
+    expect(el.querySelector<HTMLButtonElement>('[data-action="orientation"]')?.textContent).toBe(
+      "Left → right",
+    );
+  });
+
+  it("writes the toolbar toggle back as `orientation`", () => {
+    const model = new FakeModel();
+    const { el } = render(model);
+    el.querySelector<HTMLButtonElement>('[data-action="orientation"]')?.click();
+    expect(model.saved).toEqual([{ orientation: "LR" }]);
+  });
+
+  it("shows model strings as text, never as markup", () => {
+    const payload = goldenPayload();
+    const hostile = '<img src=x onerror="window.pwned=1"><script>window.pwned=1</script>';
+    const target = payload.nodes[1];
+    if (target === undefined) throw new Error("golden payload changed");
+    target.op = hostile;
+    const { el } = render(new FakeModel({ graph: payload }));
+    expect(node(el, "blocks.0.conv").querySelector(".ts-op")?.textContent).toBe(hostile);
+    expect(el.querySelector("img, script")).toBeNull();
+  });
+
+  it("explains an invalid payload instead of drawing a broken one", () => {
+    const payload = goldenPayload();
+    payload.edges.push({ source: "ghost", target: "output", shape: [1], dtype: "float32" });
+    const { el } = render(new FakeModel({ graph: payload }));
+    expect(el.querySelector(".ts-error")?.textContent).toContain(
+      'edges[5].source: "ghost" is not a node',
+    );
+    expect(el.querySelector(".ts-node")).toBeNull();
+  });
+
+  it("cleans up: no DOM and no model listeners are left behind", () => {
+    const model = new FakeModel();
+    const { el, cleanup } = render(model);
+    expect(model.listenerCount()).toBeGreaterThan(0);
+    cleanup();
+    expect(el.childElementCount).toBe(0);
+    expect(model.listenerCount()).toBe(0);
+  });
+
+  it("runs the same views in the standalone page with an in-page model", () => {
+    const el = document.createElement("div");
+    const dispose = mountStandalone(el, {
+      graph: goldenPayload(),
+      orientation: "TB",
+      selected: "",
+      expanded: [],
+      metric: "",
+      height: 300,
+    });
+    node(el, "blocks.1.conv").dispatchEvent(new MouseEvent("click"));
+    expect(node(el, "blocks.1.conv").classList.contains("ts-selected")).toBe(true);
+    dispose();
+    expect(el.childElementCount).toBe(0);
+  });
+});

@@ -1,0 +1,71 @@
+"""ModelView as the front end sees it: traits set the way the page sets them, and validated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anywidget
+import pytest
+import torchvision
+from torch import nn
+from traitlets import TraitError
+
+import torchscope
+from torchscope import schema
+from torchscope.widget import ModelView
+
+
+@pytest.fixture
+def view() -> ModelView:
+    return torchscope.draw_model(torchvision.models.alexnet(), [1, 3, 224, 224])
+
+
+def test_draw_model_returns_an_anywidget_with_a_versioned_payload(view: ModelView) -> None:
+    assert isinstance(view, anywidget.AnyWidget)
+    assert view.graph["schema"] == schema.SCHEMA_VERSION
+    schema.validate(view.graph)
+    assert view.orientation == "TB"
+    state = view.get_state()
+    assert {"graph", "orientation", "selected", "expanded", "metric", "height", "_esm", "_css"} <= set(state)
+
+
+def test_the_bundle_is_built_and_shipped_beside_the_module(view: ModelView) -> None:
+    esm = view.get_state()["_esm"]
+    assert "mountStandalone" in esm  # the built bundle's source, not a path
+    assert "render" in esm
+
+
+def test_front_end_writes_are_applied(view: ModelView) -> None:
+    view.set_state({"selected": "features.0", "orientation": "LR", "expanded": ["features"]})
+    assert (view.selected, view.orientation, view.expanded) == ("features.0", "LR", ["features"])
+    view.set_state({"selected": ""})
+    assert view.selected == ""
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ({"selected": "features.99"}, "selected: 'features.99' is not a node or group"),
+        ({"orientation": "diagonal"}, "orientation"),
+        ({"expanded": ["nowhere"]}, r"expanded: \['nowhere'\] are not groups"),
+        ({"metric": "bananas"}, "metric: 'bananas' is not one of the columns"),
+        ({"height": 10}, "height"),
+    ],
+)
+def test_front_end_writes_are_validated(view: ModelView, state: dict[str, Any], message: str) -> None:
+    before = view.get_state()
+    with pytest.raises(TraitError, match=message):
+        view.set_state(state)
+    after = view.get_state()
+    assert {k: after[k] for k in state} == {k: before[k] for k in state}
+
+
+def test_orientation_is_checked_at_the_call() -> None:
+    with pytest.raises(ValueError, match="orientation must be one of"):
+        torchscope.draw_model(nn.Linear(2, 2), [1, 2], orientation="up")
+
+
+def test_an_invalid_payload_is_refused(golden: dict[str, Any]) -> None:
+    golden["edges"][0]["source"] = "ghost"
+    with pytest.raises(schema.SchemaError, match="edges"):
+        ModelView(golden)  # type: ignore[arg-type]
