@@ -140,14 +140,16 @@ class NotebookPage:
 
     def run_cell(self, index: int, timeout_ms: int = CELL_TIMEOUT_MS) -> str:
         """Run cell ``index`` and wait until it finished; returns the text of its output."""
-        cell = self.cell(index)
-        prompt = cell.locator(".jp-InputPrompt")
+        prompt = self.cell(index).locator(".jp-InputPrompt")
+        # the prompt reads "[ ]:" before a first run, "[*]:" while running and "[7]:" after
+        expect(prompt).to_have_text(re.compile(r"\[[ *\d]*\]:"), timeout=KERNEL_TIMEOUT_MS)
         before = prompt.inner_text()
         self._start(index, before)
+        finished = re.compile(r"\[\d+\]:")
         deadline = time.monotonic() + timeout_ms / 1000
         while time.monotonic() < deadline:
             now = prompt.inner_text()
-            if re.search(r"\[\d+\]", now) and now != before:
+            if finished.search(now) and now != before:
                 return self.output_text(index)
             time.sleep(0.1)
         raise TimeoutError(
@@ -162,12 +164,14 @@ class NotebookPage:
         """
         cell = self.cell(index)
         prompt = cell.locator(".jp-InputPrompt")
+        started = re.compile(r"\[(\*|\d+)\]:")
         for _ in range(5):
             cell.locator(".jp-InputArea-editor").click()
             expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
             self.page.keyboard.press("Control+Enter")
             for _ in range(30):
-                if prompt.inner_text() != before:
+                now = prompt.inner_text()
+                if started.search(now) and now != before:
                     return
                 time.sleep(0.1)
         raise TimeoutError(f"cell {index} did not start after 5 tries (prompt {before!r})")
