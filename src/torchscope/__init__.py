@@ -1,6 +1,7 @@
 """torchscope: see a PyTorch model — its layers, tensor flow, shapes and costs."""
 
 from torchscope.api import draw_model, model_stats, save_html, trace
+from torchscope.errors import TraceError
 from torchscope.graph import ModelGraph
 from torchscope.schema import SCHEMA_VERSION
 from torchscope.stats import StatsTable
@@ -13,6 +14,7 @@ __all__ = [
     "ModelGraph",
     "ModelView",
     "StatsTable",
+    "TraceError",
     "__version__",
     "draw_model",
     "model_stats",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
@@ -10,65 +10,78 @@ from torch import nn
 
 from torchscope.graph import ModelGraph
 from torchscope.stats import StatsTable
-from torchscope.trace import record_leaf_calls
+from torchscope.trace import build_example, trace_model
 from torchscope.widget import ORIENTATIONS, ModelView
 
-Shape = Sequence[int]
 
-
-def trace(
-    model: nn.Module, input_shape: Shape | Sequence[Shape], dtype: torch.dtype = torch.float32
+def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and four switches
+    model: nn.Module,
+    input_shape: object = None,
+    *,
+    inputs: object = None,
+    kwargs: Mapping[str, object] | None = None,
+    device: str | torch.device = "auto",
+    dtype: torch.dtype | None = None,
+    train: bool = False,
 ) -> ModelGraph:
-    """Run ``model`` once on meta tensors of ``input_shape`` and return its layer graph."""
-    return ModelGraph(record_leaf_calls(model, _shapes(input_shape), dtype))
-
-
-def draw_model(model: nn.Module, input_shape: Shape | Sequence[Shape], orientation: str = "TB") -> ModelView:
-    """Trace ``model`` and return the interactive diagram widget.
+    """Run ``model`` once and return its layer graph.
 
     Parameters
     ----------
     model
-        any ``torch.nn.Module``; it is not moved, copied or changed.
+        any ``torch.nn.Module``. It is not moved, copied or changed: parameters, buffers,
+        ``training`` flags, hooks, gradients and the RNG state are as before, even if it fails.
     input_shape
-        one shape such as ``[1, 3, 224, 224]``, or a list of shapes for several inputs.
-    orientation
-        ``"TB"`` (top to bottom) or ``"LR"`` (left to right); can be changed live later.
+        one shape (``[1, 3, 224, 224]``) or a list of shapes, one per positional input.
+    inputs
+        real example inputs instead of shapes: a tensor, a tuple of positional inputs, or any
+        nested mixture of tensors, lists and dicts. Not changed by the trace.
+    kwargs
+        keyword arguments for ``forward`` (``{"input_ids": ..., "attention_mask": ...}``).
+    device
+        ``"auto"`` (meta, falling back to the model's own device when an op needs real data),
+        ``"meta"``, ``"cpu"`` or ``"cuda"``.
+    dtype
+        dtype of the inputs made from ``input_shape``: float32 by default, ``torch.long`` for
+        token ids.
+    train
+        trace train-mode behaviour (dropout, BatchNorm batch statistics, auxiliary heads) instead
+        of eval mode.
+
+    Raises
+    ------
+    TraceError
+        when the forward pass raises; names the module and op, and ``.graph`` holds the partial graph.
+    """
+    example = build_example(input_shape, inputs, kwargs, dtype)
+    return ModelGraph(trace_model(model, example, device, train=train))
+
+
+def draw_model(
+    model: nn.Module,
+    input_shape: object = None,
+    orientation: str = "TB",
+    **trace_args: object,
+) -> ModelView:
+    """Trace ``model`` and return the interactive diagram widget.
+
+    ``orientation`` is ``"TB"`` (top to bottom) or ``"LR"`` (left to right) and can be changed live
+    later; every other keyword goes to :func:`trace`.
     """
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
-    return ModelView(trace(model, input_shape).to_json(), orientation=orientation)
+    graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
+    return ModelView(graph.to_json(), orientation=orientation)
 
 
-def model_stats(model: nn.Module, input_shape: Shape | Sequence[Shape]) -> StatsTable:
+def model_stats(model: nn.Module, input_shape: object = None, **trace_args: object) -> StatsTable:
     """Trace ``model`` and return its per-layer statistics table."""
-    return StatsTable.from_payload(trace(model, input_shape).to_json())
+    graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
+    return StatsTable.from_payload(graph.to_json())
 
 
-def save_html(model: nn.Module, input_shape: Shape | Sequence[Shape], path: str | Path) -> Path:
+def save_html(
+    model: nn.Module, input_shape: object, path: str | Path, orientation: str = "TB", **trace_args: object
+) -> Path:
     """Trace ``model`` and write its diagram as one self-contained HTML page."""
-    return draw_model(model, input_shape).save_html(path)
-
-
-def _shapes(input_shape: object) -> list[list[int]]:
-    """Normalise one shape or a list of shapes to a list of shapes, naming what is wrong."""
-    if isinstance(input_shape, str | bytes):
-        raise TypeError(f"input_shape must be a shape like [1, 3, 224, 224], not the string {input_shape!r}")
-    if not isinstance(input_shape, Sequence):
-        raise TypeError(
-            f"input_shape must be a shape like [1, 3, 224, 224] or a list of shapes, got {input_shape!r}"
-        )
-    shapes: list[object] = (
-        [input_shape] if all(isinstance(d, int) for d in input_shape) else list(input_shape)
-    )
-    result: list[list[int]] = []
-    for i, shape in enumerate(shapes):
-        if (
-            not isinstance(shape, Sequence)
-            or isinstance(shape, str)
-            or not shape
-            or not all(isinstance(d, int) and not isinstance(d, bool) for d in shape)
-        ):
-            raise TypeError(f"input_shape[{i}] must be a non-empty list of ints, got {shape!r}")
-        result.append([int(d) for d in shape])
-    return result
+    return draw_model(model, input_shape, orientation, **trace_args).save_html(path)

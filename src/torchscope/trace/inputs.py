@@ -1,0 +1,128 @@
+"""Example inputs: from shapes (tensorwatch's way) or from real values, and their meta stand-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+from torch.utils import _pytree as pytree
+
+from torchscope.trace.recorder import iter_tensors
+
+
+@dataclass(frozen=True)
+class ShapeSpec:
+    """An input given only by its shape: made on the device of the pass, never before."""
+
+    shape: tuple[int, ...]
+    dtype: torch.dtype
+
+    def make(self, device: torch.device) -> torch.Tensor:
+        """Make the tensor: empty on meta, seeded random floats or zero indices elsewhere."""
+        if device.type == "meta":
+            return torch.empty(self.shape, dtype=self.dtype, device=device)
+        # integer inputs are token ids or indices: zeros are valid for every embedding
+        if self.dtype.is_floating_point or self.dtype.is_complex:
+            generator = torch.Generator(device=device).manual_seed(0)
+            return torch.randn(self.shape, dtype=self.dtype, device=device, generator=generator)
+        return torch.zeros(self.shape, dtype=self.dtype, device=device)
+
+
+@dataclass
+class Example:
+    """Positional and keyword arguments for one forward call."""
+
+    args: tuple[object, ...]
+    kwargs: dict[str, object]
+
+    def named_tensors(self) -> list[tuple[str, torch.Tensor]]:
+        """Every input tensor with the name its input node gets (``input``, ``input.1``, ``input_ids``)."""
+        keyword = list(iter_tensors(self.kwargs))
+        # a single positional argument needs no index: `input`, or `input.pixels` inside a dict
+        single = len(self.args) == 1 and not keyword
+        positional = list(iter_tensors(self.args[0] if single else self.args))
+        return [(f"input.{key}" if key else "input", t) for key, t in positional] + keyword
+
+    def input_shapes(self) -> list[tuple[int, ...]]:
+        """Shapes of the input tensors, in the order of :meth:`named_tensors`."""
+        return [tuple(t.shape) for _, t in self.named_tensors()]
+
+    def to(self, device: torch.device) -> Example:
+        """Return the same structure with every input made on ``device``: meta stand-ins or copies.
+
+        Copies (never the caller's tensors) go into the real pass, so in-place ops in a forward
+        cannot change the user's inputs.
+        """
+
+        def convert(t: torch.Tensor) -> torch.Tensor:
+            if device.type == "meta":
+                return torch.empty_like(t, device="meta")
+            return t.detach().to(device, copy=True)
+
+        def make(spec: ShapeSpec) -> torch.Tensor:
+            return spec.make(device)
+
+        args = pytree.tree_map_only(ShapeSpec, make, pytree.tree_map_only(torch.Tensor, convert, self.args))
+        kwargs = pytree.tree_map_only(
+            ShapeSpec, make, pytree.tree_map_only(torch.Tensor, convert, self.kwargs)
+        )
+        return Example(args=tuple(args), kwargs=dict(kwargs))
+
+
+def build_example(
+    input_shape: object,
+    inputs: object,
+    kwargs: Mapping[str, object] | None,
+    dtype: torch.dtype | None,
+) -> Example:
+    """Check the caller's choice of inputs and turn it into an :class:`Example` (on the CPU)."""
+    if input_shape is not None and inputs is not None:
+        raise ValueError("pass either input_shape or inputs, not both")
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise TypeError(f"kwargs must be a dict of keyword arguments, got {type(kwargs).__name__}")
+    keyword = dict(kwargs or {})
+    if dtype is not None and not isinstance(dtype, torch.dtype):
+        raise TypeError(f"dtype must be a torch.dtype such as torch.float32 or torch.long, got {dtype!r}")
+    if input_shape is not None:
+        fill = dtype or torch.float32
+        args: tuple[object, ...] = tuple(
+            ShapeSpec(tuple(shape), fill) for shape in normalise_shapes(input_shape)
+        )
+    elif inputs is not None:
+        # one tensor (or structure) is the single positional argument; a tuple spreads over several
+        args = tuple(inputs) if isinstance(inputs, tuple) else (inputs,)
+    elif keyword:
+        args = ()
+    else:
+        raise ValueError("pass input_shape (e.g. [1, 3, 224, 224]) or example inputs")
+    example = Example(args=args, kwargs=keyword)
+    if not example.to(torch.device("meta")).named_tensors():
+        raise ValueError("the example inputs contain no tensor")
+    return example
+
+
+def normalise_shapes(input_shape: object) -> list[list[int]]:
+    """One shape or a list of shapes → a list of shapes, naming what is wrong."""
+    if isinstance(input_shape, str | bytes):
+        raise TypeError(f"input_shape must be a shape like [1, 3, 224, 224], not the string {input_shape!r}")
+    if not isinstance(input_shape, Sequence):
+        raise TypeError(
+            f"input_shape must be a shape like [1, 3, 224, 224] or a list of shapes, got {input_shape!r}"
+        )
+    shapes: list[object] = (
+        [input_shape] if all(isinstance(d, int) for d in input_shape) else list(input_shape)
+    )
+    result: list[list[int]] = []
+    for i, shape in enumerate(shapes):
+        if (
+            not isinstance(shape, Sequence)
+            or isinstance(shape, str)
+            or not shape
+            or not all(isinstance(d, int) and not isinstance(d, bool) for d in shape)
+        ):
+            raise TypeError(f"input_shape[{i}] must be a non-empty list of ints, got {shape!r}")
+        if any(d <= 0 for d in shape):
+            raise ValueError(f"input_shape[{i}] = {list(shape)} has a zero or negative dimension")
+        result.append([int(d) for d in shape])
+    return result

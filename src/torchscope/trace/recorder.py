@@ -1,0 +1,517 @@
+"""The recorder: turns one forward pass into nodes, groups and edges while it runs.
+
+Three public PyTorch mechanisms feed it:
+
+* global module forward pre/post hooks give the module-call hierarchy: every call of a module with
+  children opens a *group*; every call of a leaf module (no children, or one of :data:`LEAF_TYPES`)
+  becomes one *module node*, and nothing inside it is recorded separately;
+* a :class:`~torch.overrides.TorchFunctionMode` sees every torch function and tensor method called
+  outside leaf modules (``torch.add``, ``+``, ``F.relu``, ``x.view``, ``x[0]``...): each call that
+  returns a tensor becomes a *function node*. Calls that return no tensor (``size()``, ``dim()``,
+  ``.shape``) are bookkeeping and leave no node;
+* tensor identity gives the edges: every tensor a node produced is remembered (weakly, so nothing
+  is kept alive) and a later node that receives that very tensor gets an edge from its producer.
+  An in-place op (``add_``, ``x[i] = y``, ``relu(inplace=True)``) becomes the new producer of the
+  tensor it changed (and of the view's base), so later readers link to it.
+
+Ids are stable and readable: a module call is its path (``layer1.0.conv1``), with ``#n`` from its
+second call on (``relu#2``); a function node is its op name scoped by the group it ran in
+(``layer1.0.add``, ``layer1.0.add#2``; ``flatten`` at the top level), so a change in one block does
+not renumber the rest of the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+from torch.utils.weak import WeakIdKeyDictionary
+
+from torchscope.trace.records import AttrValue, EdgeRecord, GroupRecord, NodeRecord, TensorMeta
+
+# Modules drawn as one node although they have children: their children are implementation
+# details that their forward does not call as modules.
+LEAF_TYPES: tuple[type[nn.Module], ...] = (nn.MultiheadAttention,)
+
+# Calls that return an alias of their input: the result keeps its input's producer, no node.
+_PASS_THROUGH = frozenset({"detach", "data", "requires_grad_", "retain_grad"})
+_ARITHMETIC = frozenset(
+    {
+        "add",
+        "sub",
+        "mul",
+        "truediv",
+        "floordiv",
+        "matmul",
+        "pow",
+        "mod",
+        "and",
+        "or",
+        "xor",
+        "lshift",
+        "rshift",
+    }
+)
+_MAX_ATTR_LEN = 200
+_MAX_OUTPUT_DEPTH = 6
+
+
+@dataclass
+class _Frame:
+    """One module call on the stack."""
+
+    module: nn.Module
+    path: str | None
+    node: str | None = None  # set for a recorded leaf call
+    group: str | None = None  # set for a recorded module with children
+    hidden: bool = False  # a call inside a leaf, or of a module outside the model
+
+
+@dataclass
+class Failure:
+    """Where the forward pass raised: the innermost op that failed and what reached it."""
+
+    op: str
+    module_path: str | None
+    module_type: str | None
+    input_shapes: list[list[int]]
+    node: str | None
+
+
+class Recorder(TorchFunctionMode):
+    """Records one forward pass of ``model``; use :meth:`hooks` and the mode together."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.paths: dict[int, str] = {}
+        for name, module in model.named_modules():
+            self.paths.setdefault(id(module), name)
+        self.module_paths = frozenset(self.paths.values())
+        self.root_name = type(model).__name__
+        self.nodes: list[NodeRecord] = []
+        self.groups: dict[str, GroupRecord] = {}
+        self.edges: dict[tuple[str, str], EdgeRecord] = {}
+        self.top_level: list[str] = []
+        self.failure: Failure | None = None
+        self.stack: list[_Frame] = []
+        self._producers: WeakIdKeyDictionary = WeakIdKeyDictionary()
+        self._param_names: WeakIdKeyDictionary = WeakIdKeyDictionary()
+        self._module_calls: Counter[str] = Counter()
+        self._id_counts: Counter[str] = Counter()
+        self._used_ids: set[str] = set()
+        self._node_index: dict[str, int] = {}
+        # True while our own hooks run: their tensor accesses (.shape, ._base) are not the model's
+        self._busy = False
+
+    # -- setup --------------------------------------------------------------------------------
+
+    def name_parameters(self, tensors: Mapping[str, torch.Tensor]) -> None:
+        """Remember which tensors are parameters/buffers, so function nodes can say what they read."""
+        for name, tensor in tensors.items():
+            self._param_names[tensor] = name
+
+    def add_input(self, name: str, tensor: torch.Tensor) -> None:
+        """Add a graph input node producing ``tensor``."""
+        if name.partition("#")[0] in self.module_paths:
+            name = f"input:{name}"  # a module of the same name owns the plain id
+        node_id = self._unique_id(name)
+        meta = _meta(tensor)
+        self._add_node(
+            NodeRecord(id=node_id, kind="input", op="Input", label=name, parent=None, outputs=[meta])
+        )
+        self._producers[tensor] = node_id
+
+    def add_outputs(self, output: object) -> None:
+        """Add one output node per tensor in the model's return value, whatever its structure."""
+        found = list(iter_tensors(output))
+        for key, tensor in found:
+            name = "output" if len(found) == 1 else f"output.{key}" if key else "output"
+            node_id = self._unique_id(name)
+            meta = _meta(tensor)
+            self._add_node(
+                NodeRecord(id=node_id, kind="output", op="Output", label=name, parent=None, inputs=[meta])
+            )
+            self._link(tensor, node_id)
+
+    # -- module hooks -------------------------------------------------------------------------
+
+    def pre_hook(self, module: nn.Module, args: tuple[object, ...]) -> None:
+        """Open a group or record a leaf call (global forward pre-hook)."""
+        self._busy = True
+        try:
+            self._enter(module, args)
+        finally:
+            self._busy = False
+
+    def post_hook(
+        self, module: nn.Module, args: tuple[object, ...], kwargs: dict[str, object], output: object
+    ) -> None:
+        """Close the call: a leaf's outputs become the producers of its output tensors."""
+        del args
+        self._busy = True
+        try:
+            self._exit(module, kwargs, output)
+        finally:
+            self._busy = False
+
+    def _enter(self, module: nn.Module, args: tuple[object, ...]) -> None:
+        path = self.paths.get(id(module))
+        if path is None or self._inside_leaf():
+            self.stack.append(_Frame(module, path, hidden=True))
+            return
+        parent = self._current_group()
+        count = self._module_calls[path] = self._module_calls[path] + 1
+        base = path or self.root_name
+        record_id = base if count == 1 else f"{base}#{count}"
+        self._used_ids.add(record_id)
+        type_name = type(module).__name__
+        if _is_leaf(module):
+            inputs = [t for _, t in iter_tensors(args)]
+            node = NodeRecord(
+                id=record_id,
+                kind="module",
+                op=type_name,
+                label=path or type_name,
+                parent=parent,
+                module_path=path,
+                attrs=module_attrs(module),
+                repr=repr(module),
+                inputs=[_meta(t) for t in inputs],
+            )
+            self._add_node(node)
+            for tensor in inputs:
+                self._link(tensor, record_id)
+            self.stack.append(_Frame(module, path, node=record_id))
+        elif path == "":
+            # the model itself is not a group: its children sit at the top level
+            self.stack.append(_Frame(module, path))
+        else:
+            group = GroupRecord(id=record_id, op=type_name, label=path, parent=parent, module_path=path)
+            self.groups[record_id] = group
+            self._attach(parent, record_id)
+            self.stack.append(_Frame(module, path, group=record_id))
+
+    def _exit(self, module: nn.Module, kwargs: dict[str, object], output: object) -> None:
+        frame = self.stack.pop()
+        if frame.module is not module:  # a hook of ours was skipped: refuse to guess
+            msg = f"module call stack out of order at {self.paths.get(id(module))!r}"
+            raise RuntimeError(msg)
+        if frame.node is None:
+            return
+        node = self.nodes[self._node_index[frame.node]]
+        for _, tensor in iter_tensors(kwargs):
+            node.inputs.append(_meta(tensor))
+            self._link(tensor, frame.node)
+        outputs = [t for _, t in iter_tensors(output)]
+        node.outputs = [_meta(t) for t in outputs]
+        for tensor in outputs:
+            self._produce(tensor, frame.node)
+
+    # -- functions ----------------------------------------------------------------------------
+
+    def __torch_function__(
+        self,
+        func: Callable[..., Any],
+        types: object,
+        args: tuple[object, ...] = (),
+        kwargs: Mapping[str, object] | None = None,
+    ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
+        del types
+        kwargs = kwargs or {}
+        if self._busy:
+            return func(*args, **kwargs)
+        if self._inside_leaf():
+            return self._call(func, args, kwargs, record_as=None)
+        name = op_name(func)
+        self._busy = True
+        try:
+            inputs = [t for _, t in iter_tensors((args, kwargs))]
+            in_metas = [_meta(t) for t in inputs]
+        finally:
+            self._busy = False
+        result = self._call(func, args, kwargs, record_as=name)
+        self._busy = True
+        try:
+            return self._record_call(name, args, kwargs, inputs, in_metas, result)
+        finally:
+            self._busy = False
+
+    def _record_call(  # noqa: PLR0913, PLR0917  # the parts of one call, measured before and after it
+        self,
+        name: str,
+        args: tuple[object, ...],
+        kwargs: Mapping[str, object],
+        inputs: list[torch.Tensor],
+        in_metas: list[TensorMeta],
+        result: object,
+    ) -> Any:  # noqa: ANN401  # the wrapped call's result, passed through
+        in_place = _is_in_place(name)
+        outputs = [t for _, t in iter_tensors(result)]
+        if in_place and not outputs and inputs:
+            outputs = [inputs[0]]  # x[i] = y returns None but changed x
+        if not outputs:
+            return result
+        if name in _PASS_THROUGH or (not in_place and all(any(o is i for i in inputs) for o in outputs)):
+            for tensor in outputs:
+                if tensor not in self._producers and inputs and inputs[0] in self._producers:
+                    self._producers[tensor] = self._producers[inputs[0]]
+            return result
+        parent = self._current_group()
+        node_id = self._function_id(parent, name)
+        node = NodeRecord(
+            id=node_id,
+            kind="function",
+            op=name,
+            label=name,
+            parent=parent,
+            attrs=self._function_attrs(args, kwargs, inputs),
+            inputs=in_metas,
+            outputs=[_meta(t) for t in outputs],
+        )
+        self._add_node(node)
+        for tensor in inputs:
+            self._link(tensor, node_id)
+        for tensor in outputs:
+            self._produce(tensor, node_id)
+        return result
+
+    def _call(
+        self,
+        func: Callable[..., Any],
+        args: tuple[object, ...],
+        kwargs: Mapping[str, object],
+        record_as: str | None,
+    ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
+        try:
+            return func(*args, **kwargs)
+        except Exception:
+            if self.failure is None:
+                self._record_failure(record_as or op_name(func), args, kwargs)
+            raise
+
+    def _record_failure(self, op: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> None:
+        shapes = [list(t.shape) for _, t in iter_tensors((args, kwargs))]
+        frame = next((f for f in reversed(self.stack) if f.path is not None and not f.hidden), None)
+        leaf = next((f for f in reversed(self.stack) if f.node is not None), None)
+        node = leaf.node if leaf is not None else None
+        if node is None:
+            # the failing op ran outside any leaf: it gets a node of its own, marked failed
+            parent = self._current_group()
+            node = self._function_id(parent, op)
+            self._add_node(
+                NodeRecord(
+                    id=node,
+                    kind="function",
+                    op=op,
+                    label=op,
+                    parent=parent,
+                    inputs=[_meta(t) for _, t in iter_tensors((args, kwargs))],
+                )
+            )
+            for _, tensor in iter_tensors((args, kwargs)):
+                self._link(tensor, node)
+        self.failure = Failure(
+            op=op,
+            module_path=frame.path if frame is not None else None,
+            module_type=type(frame.module).__name__ if frame is not None else None,
+            input_shapes=shapes,
+            node=node,
+        )
+
+    def fail_without_op(self) -> Failure:
+        """Describe a failure that no torch function raised (Python code in a forward)."""
+        frame = next((f for f in reversed(self.stack) if f.path is not None and not f.hidden), None)
+        leaf = next((f for f in reversed(self.stack) if f.node is not None), None)
+        self.failure = Failure(
+            op="forward",
+            module_path=frame.path if frame is not None else None,
+            module_type=type(frame.module).__name__ if frame is not None else None,
+            input_shapes=[list(m.shape) for m in self._node(leaf.node).inputs] if leaf and leaf.node else [],
+            node=leaf.node if leaf is not None else None,
+        )
+        return self.failure
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def _inside_leaf(self) -> bool:
+        if not self.stack:
+            return False
+        top = self.stack[-1]
+        return top.node is not None or (top.hidden and self._leaf_below())
+
+    def _leaf_below(self) -> bool:
+        return any(f.node is not None for f in self.stack)
+
+    def _current_group(self) -> str | None:
+        for frame in reversed(self.stack):
+            if frame.group is not None:
+                return frame.group
+        return None
+
+    def _attach(self, parent: str | None, child: str) -> None:
+        if parent is None:
+            self.top_level.append(child)
+        else:
+            self.groups[parent].children.append(child)
+
+    def _add_node(self, node: NodeRecord) -> None:
+        self._node_index[node.id] = len(self.nodes)
+        self.nodes.append(node)
+        self._used_ids.add(node.id)
+        if node.kind in ("module", "function"):
+            self._attach(node.parent, node.id)
+
+    def _node(self, node_id: str) -> NodeRecord:
+        return self.nodes[self._node_index[node_id]]
+
+    def _link(self, tensor: torch.Tensor, target: str) -> None:
+        source = self._producers.get(tensor)  # type: ignore[no-untyped-call]  # torch leaves it untyped
+        if source is not None and source != target and (source, target) not in self.edges:
+            self.edges[source, target] = EdgeRecord(source, target, _meta(tensor))
+
+    def _produce(self, tensor: torch.Tensor, node_id: str) -> None:
+        self._producers[tensor] = node_id
+        base = tensor._base  # noqa: SLF001  # an in-place write through a view changes its base too
+        if base is not None and base in self._producers:
+            self._producers[base] = node_id
+
+    def _unique_id(self, base: str) -> str:
+        count = self._id_counts[base]
+        while True:
+            count += 1
+            candidate = base if count == 1 else f"{base}#{count}"
+            if candidate not in self._used_ids:
+                self._id_counts[base] = count
+                self._used_ids.add(candidate)
+                return candidate
+
+    def _function_id(self, parent: str | None, op: str) -> str:
+        base = f"{parent}.{op}" if parent else op
+        if base.partition("#")[0] in self.module_paths:
+            base = f"{base}()"  # a module of the same name owns the plain id
+        return self._unique_id(base)
+
+    def _function_attrs(
+        self, args: tuple[object, ...], kwargs: Mapping[str, object], inputs: list[torch.Tensor]
+    ) -> dict[str, AttrValue]:
+        attrs: dict[str, AttrValue] = {}
+        # None is every optional argument's default and `_stacklevel` is internal: both are noise
+        named = [(f"arg{i}", v) for i, v in enumerate(args)] + [(k, v) for k, v in kwargs.items()]
+        for key, value in named:
+            if value is None or key.startswith("_"):
+                continue
+            if (converted := _attr_value(value)) is not _SKIP:
+                attrs[key] = converted  # type: ignore[assignment]  # checked against _SKIP
+        used = [self._param_names[t] for t in inputs if t in self._param_names]
+        if used:
+            attrs["parameters"] = ", ".join(used)
+        return attrs
+
+
+_SKIP = object()
+
+
+def _attr_value(value: object) -> object:
+    """Return a JSON-friendly attribute value, or ``_SKIP`` for tensors and other objects."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        return value[:_MAX_ATTR_LEN]
+    if isinstance(value, torch.dtype | torch.device | torch.memory_format | torch.layout):
+        return str(value).removeprefix("torch.")
+    if isinstance(value, list | tuple | torch.Size) and all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        return [int(v) for v in value]
+    if isinstance(value, slice | type(Ellipsis)) or (
+        isinstance(value, tuple)
+        and all(v is None or isinstance(v, int | slice | type(Ellipsis)) for v in value)
+    ):
+        return repr(value)[:_MAX_ATTR_LEN]
+    return _SKIP
+
+
+def module_attrs(module: nn.Module) -> dict[str, AttrValue]:
+    """Constructor-like attributes of a module: its public simple-valued instance attributes."""
+    attrs: dict[str, AttrValue] = {}
+    for key, value in vars(module).items():
+        if key.startswith("_") or key == "training":
+            continue
+        converted = _attr_value(value)
+        if converted is not _SKIP:
+            attrs[key] = converted  # type: ignore[assignment]  # checked against _SKIP
+    if "bias" in module._parameters:  # noqa: SLF001  # a None bias is registered there, not in vars()
+        attrs["bias"] = module._parameters["bias"] is not None  # noqa: SLF001
+    return attrs
+
+
+def op_name(func: Callable[..., Any]) -> str:
+    """Return a readable op name: ``Tensor.__add__`` and ``__radd__`` → ``add``, ``__iadd__`` → ``add_``."""
+    name = getattr(func, "__name__", None) or type(func).__name__
+    if name == "__get__":  # a property such as Tensor.T
+        return str(getattr(getattr(func, "__self__", None), "__name__", "getattr"))
+    if name.startswith("__") and name.endswith("__"):
+        core = name[2:-2]
+        if core.startswith("i") and core[1:] in _ARITHMETIC:
+            core = core[1:] + "_"
+        elif core.startswith("r") and core[1:] in _ARITHMETIC:
+            core = core[1:]
+        return {"truediv": "div", "truediv_": "div_"}.get(core, core)
+    return name
+
+
+def _is_in_place(name: str) -> bool:
+    return name == "setitem" or (name.endswith("_") and not name.startswith("_"))
+
+
+def _is_leaf(module: nn.Module) -> bool:
+    return isinstance(module, LEAF_TYPES) or next(module.children(), None) is None
+
+
+def _meta(tensor: torch.Tensor) -> TensorMeta:
+    return TensorMeta(tuple(int(d) for d in tensor.shape), str(tensor.dtype).removeprefix("torch."))
+
+
+def iter_tensors(value: object, key: str = "", depth: int = 0) -> Iterator[tuple[str, torch.Tensor]]:
+    """Every tensor inside ``value`` with its dotted key path, each object visited once.
+
+    Walks tensors, mappings, lists/tuples, dataclasses (HuggingFace ``ModelOutput``) and, a few
+    levels deep, the attributes of other objects (a ``DynamicCache``), so any output structure works.
+    """
+    seen: set[int] = set()
+    yield from _walk(value, key, depth, seen)
+
+
+def _walk(value: object, key: str, depth: int, seen: set[int]) -> Iterator[tuple[str, torch.Tensor]]:
+    if isinstance(value, torch.Tensor):
+        if id(value) not in seen:
+            seen.add(id(value))
+            yield key, value
+        return
+    if (
+        depth > _MAX_OUTPUT_DEPTH
+        or id(value) in seen
+        or value is None
+        or isinstance(value, str | bytes | int | float)
+    ):
+        return
+    seen.add(id(value))
+    join = (lambda k: f"{key}.{k}") if key else str
+    if isinstance(value, Mapping):
+        items: Iterator[tuple[object, object]] = iter(value.items())
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        items = ((f.name, getattr(value, f.name, None)) for f in dataclasses.fields(value))
+    elif hasattr(value, "__dict__") and not isinstance(value, nn.Module | type):
+        items = iter(vars(value).items())
+    else:
+        return
+    for k, v in items:
+        yield from _walk(v, join(k), depth + 1, seen)

@@ -1,0 +1,140 @@
+"""The models people use: every torchvision model and HuggingFace transformers built from configs."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import warnings
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+import torchscope
+from torchscope import ModelGraph, schema
+
+CLASSIFICATION = set(torchvision.models.list_models(torchvision.models))
+VIDEO = set(torchvision.models.list_models(torchvision.models.video))
+OPTICAL_FLOW = set(torchvision.models.list_models(torchvision.models.optical_flow))
+DETECTION = set(torchvision.models.list_models(torchvision.models.detection))
+
+
+def _build(name: str) -> nn.Module:
+    builder = torchvision.models.get_model_builder(name)
+    options: dict[str, object] = {"weights": None}
+    if "weights_backbone" in inspect.signature(builder).parameters:
+        options["weights_backbone"] = None  # the default would download backbone weights
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torchvision.models.get_model(name, **options)
+
+
+def _input_shape(name: str) -> list[list[int]]:
+    if name in VIDEO:
+        crop = torchvision.models.get_model_weights(name).DEFAULT.transforms().crop_size[0]
+        return [[1, 3, 16, crop, crop]]
+    if name in OPTICAL_FLOW:
+        return [[1, 3, 128, 128], [1, 3, 128, 128]]  # two frames
+    return [[1, 3, 224, 224]]
+
+
+def _check(graph: ModelGraph, model: nn.Module) -> None:
+    payload = schema.validate(graph.to_json())
+    assert payload["totals"]["params"] == sum(p.numel() for p in model.parameters())
+    kinds = {n["kind"] for n in payload["nodes"]}
+    assert {"input", "output"} <= kinds
+    assert "module" in kinds
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", torchvision.models.list_models())
+def test_every_torchvision_model_traces(name: str) -> None:
+    model = _build(name)
+    graph = torchscope.trace(model, _input_shape(name))
+    _check(graph, model)
+    if name in CLASSIFICATION:
+        assert graph.device == "meta"
+    elif name in DETECTION and graph.device != "meta":
+        # anchors and NMS need real data: the fallback ran on the model's own device
+        assert graph.device == "cpu"
+
+
+transformers = pytest.importorskip("transformers")
+logging.getLogger("transformers").setLevel(logging.ERROR)
+
+TINY = {"num_hidden_layers": 3, "hidden_size": 64, "num_attention_heads": 4, "vocab_size": 120}
+
+
+def _repeats(graph: ModelGraph) -> dict[str, str | None]:
+    return {g.id: g.repeat_of for g in graph.groups}
+
+
+def test_gpt2_from_a_config() -> None:
+    config = transformers.GPT2Config(
+        n_layer=3, n_embd=64, n_head=4, vocab_size=120, bos_token_id=0, eos_token_id=0
+    )
+    model = transformers.GPT2LMHeadModel(config)
+    graph = torchscope.trace(model, [2, 16], dtype=torch.long)
+    _check(graph, model)
+    assert graph.device == "meta"
+    outputs = [n for n in graph.nodes if n.kind == "output"]
+    assert outputs[0].id == "output.logits"
+    assert outputs[0].inputs[0].shape == (2, 16, 120)
+    assert graph.nodes[0].outputs[0].dtype == "int64"
+    assert _repeats(graph)["transformer.h.1"] == "transformer.h.0"
+    assert _repeats(graph)["transformer.h.2"] == "transformer.h.0"
+    ops = {n.op for n in graph.nodes}
+    assert {"Embedding", "Conv1D", "LayerNorm", "scaled_dot_product_attention"} <= ops
+
+
+def test_bert_from_a_config_with_keyword_inputs() -> None:
+    config = transformers.BertConfig(**TINY, intermediate_size=128)
+    model = transformers.BertModel(config)
+    ids = torch.zeros(2, 16, dtype=torch.long)
+    mask = torch.ones(2, 16, dtype=torch.long)
+    graph = torchscope.trace(model, kwargs={"input_ids": ids, "attention_mask": mask})
+    _check(graph, model)
+    # BERT's mask handling looks at the mask's values, so the pass ran on real tensors
+    assert graph.device in ("meta", "cpu")
+    assert [n.id for n in graph.nodes if n.kind == "input"] == ["input_ids", "attention_mask"]
+    outputs = {n.id: n.inputs[0].shape for n in graph.nodes if n.kind == "output"}
+    assert outputs == {"output.last_hidden_state": (2, 16, 64), "output.pooler_output": (2, 64)}
+    assert _repeats(graph)["encoder.layer.2"] == "encoder.layer.0"
+
+
+def test_llama_style_decoder_from_a_config() -> None:
+    config = transformers.LlamaConfig(**TINY, num_key_value_heads=2, intermediate_size=128)
+    model = transformers.LlamaForCausalLM(config)
+    graph = torchscope.trace(model, [1, 32], dtype=torch.long)
+    _check(graph, model)
+    assert graph.device == "meta"
+    logits = next(n for n in graph.nodes if n.id == "output.logits")
+    assert logits.inputs[0].shape == (1, 32, 120)
+    assert _repeats(graph)["model.layers.2"] == "model.layers.0"
+    ops = {n.op for n in graph.nodes}
+    assert {"LlamaRMSNorm", "Linear", "Embedding", "scaled_dot_product_attention"} <= ops
+
+
+@pytest.mark.slow
+def test_a_llama_7b_shape_traces_on_meta_without_weights() -> None:
+    hidden, ffn, vocab, layers = 4096, 11008, 32000, 32
+    config = transformers.LlamaConfig(
+        num_hidden_layers=layers,
+        hidden_size=hidden,
+        num_attention_heads=32,
+        num_key_value_heads=32,
+        intermediate_size=ffn,
+        vocab_size=vocab,
+    )
+    with torch.device("meta"):
+        model = transformers.LlamaForCausalLM(config)
+    graph = torchscope.trace(model, [1, 128], dtype=torch.long)
+    assert graph.device == "meta"
+    # embedding + untied head, and per layer q/k/v/o (4 h²), gate/up/down (3 h·ffn), two RMSNorms
+    per_layer = 4 * hidden * hidden + 3 * hidden * ffn + 2 * hidden
+    expected = 2 * vocab * hidden + layers * per_layer + hidden
+    assert expected == 6_738_415_616  # Llama-2-7B's published parameter count
+    assert graph.to_json()["totals"]["params"] == expected
+    repeats = _repeats(graph)
+    assert [repeats[f"model.layers.{i}"] for i in range(1, layers)] == ["model.layers.0"] * (layers - 1)
