@@ -253,3 +253,12 @@ def test_a_model_built_on_meta_that_needs_data_says_so() -> None:
         model = Busy(data_dependent=True)
     with pytest.raises(TraceError, match="parameters live on the meta device"):
         torchscope.trace(model, [2, 3, 8, 8])
+
+
+def test_draw_model_still_draws_a_failing_model() -> None:
+    model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(5, 2))
+    with pytest.warns(torchscope.TraceWarning, match="forward failed in Linear '2'"):
+        view = torchscope.draw_model(model, [1, 8])
+    nodes = {n["id"]: n for n in view.graph["nodes"]}
+    assert list(nodes) == ["input", "0", "1", "2"]
+    assert nodes["2"]["error"].startswith("forward failed in Linear '2' at linear")

@@ -23,6 +23,14 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       root.append(message);
       return;
     }
+    const failed = state.graph.nodes.find((node) => node.error !== undefined);
+    if (failed?.error !== undefined) {
+      // the trace stopped at this node: say so above the partial graph
+      const banner = document.createElement("div");
+      banner.className = "ts-trace-error";
+      banner.textContent = failed.error;
+      root.append(banner);
+    }
     root.append(drawSvg(state, store));
   };
   draw(store.current);
@@ -61,7 +69,7 @@ function drawSvg(state: ViewState, store: Store): SVGSVGElement {
 function nodeBox(node: GraphNode, layout: Layout, selected: boolean, store: Store): SVGGElement {
   const box = layout.boxes.get(node.id);
   const g = svgElement("g", {
-    class: `ts-node ts-kind-${node.kind}${selected ? " ts-selected" : ""}`,
+    class: `ts-node ts-kind-${node.kind}${node.error === undefined ? "" : " ts-failed"}${selected ? " ts-selected" : ""}`,
     "data-node-id": node.id,
     transform: `translate(${box?.x ?? 0},${box?.y ?? 0})`,
     tabindex: "0",

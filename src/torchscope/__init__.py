@@ -1,7 +1,7 @@
 """torchscope: see a PyTorch model — its layers, tensor flow, shapes and costs."""
 
 from torchscope.api import draw_model, model_stats, save_html, trace
-from torchscope.errors import TraceError
+from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
 from torchscope.schema import SCHEMA_VERSION
 from torchscope.stats import StatsTable
@@ -15,6 +15,7 @@ __all__ = [
     "ModelView",
     "StatsTable",
     "TraceError",
+    "TraceWarning",
     "__version__",
     "draw_model",
     "model_stats",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
 from torchscope.stats import StatsTable
 from torchscope.trace import build_example, trace_model
@@ -66,11 +68,17 @@ def draw_model(
     """Trace ``model`` and return the interactive diagram widget.
 
     ``orientation`` is ``"TB"`` (top to bottom) or ``"LR"`` (left to right) and can be changed live
-    later; every other keyword goes to :func:`trace`.
+    later; every other keyword goes to :func:`trace`. When the forward pass fails, a
+    :class:`TraceWarning` says where and the widget draws the graph up to the failing layer.
     """
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
-    graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
+    try:
+        graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
+    except TraceError as error:
+        # a failure still shows something: the graph up to the failing layer, which is marked
+        warnings.warn(f"{error} (drawing the graph traced up to that point)", TraceWarning, stacklevel=2)
+        graph = error.graph
     return ModelView(graph.to_json(), orientation=orientation)
 
 

@@ -27,3 +27,7 @@ class TraceError(RuntimeError):
         from torchscope.graph import ModelGraph  # noqa: PLC0415  # graph.py builds on this module
 
         return ModelGraph(self.trace)
+
+
+class TraceWarning(UserWarning):
+    """A drawing shows a partial graph because the forward pass failed."""

@@ -78,6 +78,15 @@ describe("the widget rendered with a fake model", () => {
     expect(el.querySelector("img, script")).toBeNull();
   });
 
+  it("marks the node where the trace failed and shows why", () => {
+    const { el } = render(new FakeModel());
+    expect(node(el, "add#1").classList.contains("ts-failed")).toBe(true);
+    expect(node(el, "blocks.0.conv").classList.contains("ts-failed")).toBe(false);
+    expect(el.querySelector(".ts-trace-error")?.textContent).toBe(
+      "RuntimeError: example failure kept to exercise the optional field",
+    );
+  });
+
   it("explains an invalid payload instead of drawing a broken one", () => {
     const payload = goldenPayload();
     payload.edges.push({ source: "ghost", target: "output", shape: [1], dtype: "float32" });
