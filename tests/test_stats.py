@@ -1,28 +1,68 @@
-"""model_stats in the foundation slice: rows per leaf call, exact params, CSV and text views."""
+"""model_stats: rows per layer with stable keys, depth folding, totals, and its four views."""
 
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
+import pytest
+import torchvision
 from torch import nn
 
 import torchscope
+from torchscope.stats import TABLE_KEYS
 
 
 def _model() -> nn.Module:
-    return nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 5))
+    return nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Sequential(nn.Linear(20, 5)))
 
 
 def test_rows_and_totals_are_exact() -> None:
     table = torchscope.model_stats(_model(), [8, 10])
-    assert [(r["name"], r["type"], r["params"]) for r in table.rows] == [
-        ("0", "Linear", 10 * 20 + 20),
-        ("1", "ReLU", 0),
-        ("2", "Linear", 20 * 5 + 5),
+    assert [(r["name"], r["type"], r["params"], r["macs"]) for r in table.rows] == [
+        ("0", "Linear", 10 * 20 + 20, 8 * 10 * 20),
+        ("1", "ReLU", 0, 0),
+        ("2.0", "Linear", 20 * 5 + 5, 8 * 20 * 5),
     ]
-    assert table.rows[2]["output_shapes"] == "[8, 5]"
+    assert table.rows[2]["output_shapes"] == [[8, 5]]
+    assert table.rows[1]["flops"] == 8 * 20  # one per element
     assert table.totals["params"] == 325
+    assert table.totals["macs"] == 8 * 10 * 20 + 8 * 20 * 5
+    assert set(TABLE_KEYS) <= set(table.rows[0])
+
+
+def test_depth_folds_groups_into_one_row() -> None:
+    table = torchscope.model_stats(torchvision.models.resnet18(), [1, 3, 224, 224], depth=1)
+    names = [r["name"] for r in table.rows]
+    assert names == [
+        "conv1",
+        "bn1",
+        "relu",
+        "maxpool",
+        "layer1",
+        "layer2",
+        "layer3",
+        "layer4",
+        "avgpool",
+        "flatten",
+        "fc",
+    ]
+    layer1 = next(r for r in table.rows if r["name"] == "layer1")
+    # two BasicBlocks of two 3×3 convolutions 64→64 at 56×56, no bias: 4 · 56·56·64·64·9
+    assert layer1["macs"] == 4 * 56 * 56 * 64 * 64 * 9
+    with pytest.raises(ValueError, match="depth must be at least 1"):
+        torchscope.model_stats(_model(), [8, 10], depth=0)
+
+
+def test_the_table_and_the_widget_show_the_same_numbers() -> None:
+    model = torchvision.models.alexnet()
+    table = torchscope.model_stats(model, [1, 3, 224, 224])
+    view = torchscope.draw_model(model, [1, 3, 224, 224])
+    by_id = {n["id"]: n["stats"] for n in view.graph["nodes"]}
+    for row in table.rows:
+        assert row["flops"] == by_id[row["name"]]["flops"]
+    assert table.totals["macs"] == view.graph["totals"]["macs"]
 
 
 def test_csv_has_stable_keys_and_a_totals_row(tmp_path: Path) -> None:
@@ -30,16 +70,41 @@ def test_csv_has_stable_keys_and_a_totals_row(tmp_path: Path) -> None:
     table.to_csv(tmp_path / "s.csv")
     with (tmp_path / "s.csv").open() as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == ["name", "type", "output_shapes", "params", "params_trainable"]
+    assert list(rows[0]) == TABLE_KEYS
     assert rows[-1]["name"] == "total"
     assert rows[-1]["params"] == "325"
+    assert rows[0]["output_shapes"] == "[8, 20]"
 
 
 def test_text_and_html_views() -> None:
     big = nn.Sequential(nn.Linear(1000, 2000))
-    text = str(torchscope.model_stats(big, [1, 1000]))
-    lines = text.splitlines()
-    assert lines[0].split() == ["name", "type", "output_shapes", "params", "params_trainable"]
-    assert lines[-1].split() == ["total", "2.00", "M", "2.00", "M"]  # 1000*2000 + 2000 = 2,002,000
-    html = torchscope.model_stats(big, [1, 1000])._repr_html_()
+    table = torchscope.model_stats(big, [1, 1000])
+    lines = str(table).splitlines()
+    assert lines[0].split() == [
+        "name",
+        "type",
+        "output_shapes",
+        "params",
+        "macs",
+        "flops",
+        "activation_bytes",
+    ]
+    # 1000·2000 + 2000 params; 2,000,000 MACs; 2·MACs + 2000 bias adds; 2000 float32 outputs
+    assert lines[-1].split() == ["total", "2.00", "M", "2.00", "M", "4.00", "M", "7.81", "KiB"]
+    html = table._repr_html_()
     assert html.count("<tr>") == 3  # header, one layer, totals
+
+
+def test_to_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
+    table = torchscope.model_stats(_model(), [8, 10])
+    try:
+        import pandas as pd
+    except ImportError:
+        pd = None
+    if pd is not None:
+        frame = table.to_pandas()
+        assert list(frame.columns) == TABLE_KEYS
+        assert frame["params"].tolist() == [220, 0, 105]
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match="needs pandas: pip install pandas"):
+        table.to_pandas()

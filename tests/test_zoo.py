@@ -5,11 +5,15 @@ from __future__ import annotations
 import inspect
 import logging
 import warnings
+from typing import Any
+from unittest import mock
 
 import pytest
 import torch
 import torchvision
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+from torchvision.models._api import WeightsEnum
 
 import torchscope
 from torchscope import ModelGraph, schema
@@ -138,3 +142,67 @@ def test_a_llama_7b_shape_traces_on_meta_without_weights() -> None:
     assert graph.to_json()["totals"]["params"] == expected
     repeats = _repeats(graph)
     assert [repeats[f"model.layers.{i}"] for i in range(1, layers)] == ["model.layers.0"] * (layers - 1)
+
+
+# -- published figures: torchvision's weight metadata is the independent truth -----------------
+
+
+def _build_for_weights(name: str) -> tuple[nn.Module, Any]:
+    """The model built for its DEFAULT weights (their architecture kwargs), without loading them."""
+    weights = torchvision.models.get_model_weights(name).DEFAULT
+    with (
+        mock.patch.object(WeightsEnum, "get_state_dict", return_value={}),
+        mock.patch.object(nn.Module, "load_state_dict", return_value=None),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")
+        if name in DETECTION:  # anchors and NMS need real tensors
+            return torchvision.models.get_model(name, weights=weights), weights
+        try:
+            with torch.device("meta"):
+                return torchvision.models.get_model(name, weights=weights), weights
+        except (NotImplementedError, RuntimeError):  # builders that compute from tensors (RegNet)
+            return torchvision.models.get_model(name, weights=weights), weights
+
+
+def _published_shape(name: str, weights: Any) -> list[list[int]]:
+    if name in CLASSIFICATION:
+        crop = weights.transforms().crop_size[0]
+        return [[1, 3, crop, crop]]
+    return _input_shape(name)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name", [n for n in torchvision.models.list_models() if not n.startswith("quantized_")]
+)
+def test_totals_match_torchvision_published_figures(name: str) -> None:
+    model, weights = _build_for_weights(name)
+    totals = torchscope.trace(model, _published_shape(name, weights)).to_json()["totals"]
+    assert totals["params"] == weights.meta["num_params"]
+    if name in CLASSIFICATION or name in VIDEO:
+        # `_ops` is GMACs of matmul/conv-like ops at the weights' eval crop, to 3 decimals
+        assert round(totals["macs"] / 1e9, 3) == weights.meta["_ops"]
+        assert totals["uncounted"] == ""
+
+
+def test_transformer_matmul_flops_agree_with_torch_flop_counter() -> None:
+    config = transformers.GPT2Config(
+        n_layer=2, n_embd=64, n_head=4, vocab_size=120, bos_token_id=0, eos_token_id=0
+    )
+    models = {
+        "gpt2": transformers.GPT2LMHeadModel(config),
+        "bert": transformers.BertModel(transformers.BertConfig(**TINY, intermediate_size=128)),
+        "llama": transformers.LlamaForCausalLM(
+            transformers.LlamaConfig(**TINY, num_key_value_heads=2, intermediate_size=128)
+        ),
+    }
+    for name, model in models.items():
+        ids = torch.zeros(2, 16, dtype=torch.long)
+        # eager attention: FlopCounterMode counts its matmuls (it has no formula for CPU sdpa)
+        model.config._attn_implementation = "eager"  # noqa: SLF001
+        with FlopCounterMode(display=False) as counter:
+            model.eval()(input_ids=ids)
+        graph = torchscope.trace(model, kwargs={"input_ids": ids})
+        ours = 2 * graph.to_json()["totals"]["macs"]
+        assert ours == counter.get_total_flops(), name

@@ -82,10 +82,16 @@ def draw_model(
     return ModelView(graph.to_json(), orientation=orientation)
 
 
-def model_stats(model: nn.Module, input_shape: object = None, **trace_args: object) -> StatsTable:
-    """Trace ``model`` and return its per-layer statistics table."""
+def model_stats(
+    model: nn.Module, input_shape: object = None, *, depth: int | None = None, **trace_args: object
+) -> StatsTable:
+    """Trace ``model`` and return its per-layer statistics table.
+
+    One row per layer call and functional op; with ``depth``, module groups that deep are one row
+    each (``depth=1``: the top-level modules). Every other keyword goes to :func:`trace`.
+    """
     graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
-    return StatsTable.from_payload(graph.to_json())
+    return StatsTable.from_payload(graph.to_json(), depth=depth)
 
 
 def save_html(

@@ -13,13 +13,8 @@ from functools import cached_property
 import networkx as nx
 import torch
 
-from torchscope import schema
+from torchscope import schema, stats
 from torchscope.trace import GroupRecord, NodeRecord, TensorMeta, Trace
-
-COLUMNS: list[schema.Column] = [
-    schema.Column(key="params", label="Params", unit="", kind="count"),
-    schema.Column(key="params_trainable", label="Trainable params", unit="", kind="count"),
-]
 
 
 @dataclass
@@ -73,6 +68,13 @@ class ModelGraph:
     def to_json(self) -> schema.Payload:
         """Return the schema payload (see :mod:`torchscope.schema`) that the widget draws."""
         trace = self.trace
+        per_node = {n.id: stats.node_stats(n, trace) for n in trace.nodes}
+        groups = {g.id: g for g in trace.groups}
+        totals = stats.totals(trace, per_node)
+        all_uncounted = stats.uncounted(
+            [n.cost.uncounted for n in trace.nodes] + [trace.unattributed.uncounted]
+        )
+        totals["uncounted"] = ", ".join(all_uncounted)
         return schema.Payload(
             schema=schema.SCHEMA_VERSION,
             model=schema.ModelInfo(
@@ -82,30 +84,26 @@ class ModelGraph:
                 dtype=trace.dtype,
                 torch_version=torch.__version__,
             ),
-            columns=list(COLUMNS),
-            nodes=[self._node_json(n) for n in trace.nodes],
-            groups=[self._group_json(g) for g in trace.groups],
+            columns=[
+                *stats.COLUMNS,
+                schema.Column(key="uncounted", label="Uncounted ops", unit="", kind="text"),
+            ],
+            nodes=[self._node_json(n, per_node[n.id]) for n in trace.nodes],
+            groups=[self._group_json(g, stats.group_stats(g, trace, per_node, groups)) for g in trace.groups],
             edges=[
                 schema.Edge(
                     source=e.source, target=e.target, shape=list(e.tensor.shape), dtype=e.tensor.dtype
                 )
                 for e in trace.edges
             ],
-            totals={"params": trace.total_params, "params_trainable": trace.total_params_trainable},
+            totals=totals,
         )
 
-    def _node_json(self, node: NodeRecord) -> schema.Node:
-        stats: dict[str, schema.StatValue] = {}
-        if node.kind == "module":
-            params, trainable = self.trace.module_params.get(node.module_path, (0, 0))
-            # a module called twice owns its parameters once: the later calls show them as shared
-            first_call = "#" not in node.id.removeprefix(node.module_path)
-            stats = {
-                "params": params if first_call else 0,
-                "params_trainable": trainable if first_call else 0,
-            }
-        elif node.kind == "function":
-            stats = {"params": 0, "params_trainable": 0}
+    def _node_json(self, node: NodeRecord, node_stats: stats.Stats) -> schema.Node:
+        attrs = dict(node.attrs)
+        info = self.trace.modules.get(node.module_path) if node.kind == "module" else None
+        if info is not None and info.shared_with:
+            attrs["shares_parameters_with"] = ", ".join(info.shared_with)
         result = schema.Node(
             id=node.id,
             kind=node.kind,
@@ -113,37 +111,29 @@ class ModelGraph:
             label=node.label,
             parent=node.parent,
             module_path=node.module_path,
-            attrs=dict(node.attrs),
+            attrs=attrs,
             repr=node.repr,
             inputs=[_tensor(t) for t in node.inputs],
             outputs=[_tensor(t) for t in node.outputs],
-            stats=stats,
-            uncounted=[],
+            stats=node_stats,
+            uncounted=stats.uncounted([node.cost.uncounted]),
         )
         if node.error is not None:
             result["error"] = node.error
         return result
 
-    def _group_json(self, group: GroupRecord) -> schema.Group:
+    def _group_json(self, group: GroupRecord, group_stats: stats.Stats) -> schema.Group:
         result = schema.Group(
             id=group.id,
             op=group.op,
             label=group.label,
             parent=group.parent,
             children=list(group.children),
-            stats=self._group_stats(group),
+            stats=group_stats,
         )
         if group.repeat_of is not None:
             result["repeat_of"] = group.repeat_of
         return result
-
-    def _group_stats(self, group: GroupRecord) -> dict[str, schema.StatValue]:
-        # the module's own recursive count: a submodule called twice is not counted twice
-        prefix = group.module_path + "."
-        owned = [
-            c for p, c in self.trace.module_params.items() if p == group.module_path or p.startswith(prefix)
-        ]
-        return {"params": sum(c[0] for c in owned), "params_trainable": sum(c[1] for c in owned)}
 
 
 def _tensor(meta: TensorMeta) -> schema.TensorMeta:

@@ -1,100 +1,285 @@
-"""Per-layer statistics of a traced model, as a table: ``model_stats`` returns a StatsTable.
+"""Per-node, per-group and total statistics of a trace, and the table ``model_stats`` returns.
 
-Foundation slice: one row per leaf-module call with its output shape and parameter counts;
-totals come from the model's unique parameters (tied weights count once). The stats issue adds
-MACs, FLOPs, memory and latency from the ATen-level cost registry.
+One computation feeds both views: :func:`node_stats`, :func:`group_stats` and :func:`totals`
+fill the payload the widget draws, and :class:`StatsTable` is built from that payload.
+
+* params / params_trainable / param_bytes / buffer_bytes: what the node's module owns (read from
+  the real model, in its real dtypes). A module called twice shows them on its first call only,
+  and a group shows its module's whole subtree, each tensor once. Totals come from the model's
+  unique parameters, so tied weights count once.
+* macs / flops: the ATen ops charged to the node (see :mod:`torchscope.costs`); a group sums its
+  subtree; the totals add ops that ran outside every node.
+* activation_bytes = write_bytes: the bytes of the node's outputs; read_bytes: the bytes of its
+  inputs plus the parameters and buffers it owns.
 """
 
 from __future__ import annotations
 
 import csv
 import html
-from collections.abc import Sequence
-from dataclasses import dataclass
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
 
 from torchscope import schema
 
-StatRow = dict[str, str | int]
+if TYPE_CHECKING:
+    from torchscope.trace import GroupRecord, NodeRecord, TensorMeta, Trace
+
+COLUMNS: list[schema.Column] = [
+    schema.Column(key="params", label="Params", unit="", kind="count"),
+    schema.Column(key="params_trainable", label="Trainable params", unit="", kind="count"),
+    schema.Column(key="macs", label="MACs", unit="", kind="count"),
+    schema.Column(key="flops", label="FLOPs", unit="", kind="count"),
+    schema.Column(key="param_bytes", label="Param memory", unit="B", kind="bytes"),
+    schema.Column(key="buffer_bytes", label="Buffer memory", unit="B", kind="bytes"),
+    schema.Column(key="activation_bytes", label="Activations", unit="B", kind="bytes"),
+    schema.Column(key="read_bytes", label="Read", unit="B", kind="bytes"),
+    schema.Column(key="write_bytes", label="Write", unit="B", kind="bytes"),
+    schema.Column(key="input_shapes", label="Input shapes", unit="", kind="shape"),
+    schema.Column(key="output_shapes", label="Output shapes", unit="", kind="shape"),
+]
+ADDITIVE = ("macs", "flops", "activation_bytes", "read_bytes", "write_bytes")
+OWNED = ("params", "params_trainable", "param_bytes", "buffer_bytes")
+
+Stats = dict[str, schema.StatValue]
+
+
+def node_stats(node: NodeRecord, trace: Trace) -> Stats:
+    """Statistics of one node."""
+    if node.kind not in ("module", "function"):
+        return {}
+    owned = dict.fromkeys(OWNED, 0)
+    info = trace.modules.get(node.module_path) if node.kind == "module" else None
+    # a module called again owns nothing new: its parameters were shown on its first call
+    if info is not None and "#" not in node.id.removeprefix(node.module_path):
+        owned = {
+            "params": info.params,
+            "params_trainable": info.params_trainable,
+            "param_bytes": info.param_bytes,
+            "buffer_bytes": info.buffer_bytes,
+        }
+    written = _tensor_bytes(node.outputs)
+    return {
+        **owned,
+        "macs": node.cost.macs,
+        "flops": node.cost.flops,
+        "activation_bytes": written,
+        "read_bytes": _tensor_bytes(node.inputs) + int(owned["param_bytes"]) + int(owned["buffer_bytes"]),
+        "write_bytes": written,
+        "input_shapes": [list(t.shape) for t in node.inputs],
+        "output_shapes": [list(t.shape) for t in node.outputs],
+    }
+
+
+def group_stats(
+    group: GroupRecord, trace: Trace, per_node: dict[str, Stats], groups: dict[str, GroupRecord]
+) -> Stats:
+    """Statistics of one group: its module's subtree for what it owns, sums of its nodes for the rest."""
+    sums = dict.fromkeys(ADDITIVE, 0)
+    for node_id in _descendant_nodes(group, groups):
+        stats = per_node.get(node_id, {})
+        for key in ADDITIVE:
+            sums[key] += _count(stats, key)
+    info = trace.modules.get(group.module_path)
+    owned = (
+        {
+            "params": info.total_params,
+            "params_trainable": info.total_params_trainable,
+            "param_bytes": info.total_param_bytes,
+            "buffer_bytes": info.total_buffer_bytes,
+        }
+        if info is not None
+        else dict.fromkeys(OWNED, 0)
+    )
+    return {**owned, **sums}
+
+
+def totals(trace: Trace, per_node: dict[str, Stats]) -> Stats:
+    """Whole-model statistics: unique parameters, every ATen op (also those outside nodes)."""
+    sums = dict.fromkeys(ADDITIVE, 0)
+    for stats in per_node.values():
+        for key in ADDITIVE:
+            sums[key] += _count(stats, key)
+    sums["macs"] += trace.unattributed.macs
+    sums["flops"] += trace.unattributed.flops
+    root = trace.modules[""]
+    return {
+        "params": root.total_params,
+        "params_trainable": root.total_params_trainable,
+        "param_bytes": root.total_param_bytes,
+        "buffer_bytes": root.total_buffer_bytes,
+        **sums,
+    }
+
+
+def uncounted(costs: Iterable[dict[str, int]]) -> list[str]:
+    """``["aten.foo ×3", ...]`` from per-op counts, most frequent first."""
+    merged: dict[str, int] = {}
+    for counts in costs:
+        for op, n in counts.items():
+            merged[op] = merged.get(op, 0) + n
+    return [f"{op} ×{n}" for op, n in sorted(merged.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _count(stats: Stats, key: str) -> int:
+    value = stats.get(key)
+    return value if isinstance(value, int) else 0
+
+
+def _descendant_nodes(group: GroupRecord, groups: dict[str, GroupRecord]) -> list[str]:
+    found: list[str] = []
+    for child in group.children:
+        if child in groups:
+            found.extend(_descendant_nodes(groups[child], groups))
+        else:
+            found.append(child)
+    return found
+
+
+def _tensor_bytes(metas: Sequence[TensorMeta]) -> int:
+    return sum(math.prod(m.shape) * _itemsize(m.dtype) for m in metas)
+
+
+def _itemsize(dtype: str) -> int:
+    value = getattr(torch, dtype, None)
+    return value.itemsize if isinstance(value, torch.dtype) else 0
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+TABLE_KEYS = [
+    "name", "type", "input_shapes", "output_shapes", "params", "params_trainable", "macs", "flops",
+    "param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes", "uncounted",
+]  # fmt: skip
+_TEXT_COLUMNS = ["name", "type", "output_shapes", "params", "macs", "flops", "activation_bytes"]
+_BYTES = {"param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes"}
+
+Row = dict[str, Any]
 
 
 @dataclass
 class StatsTable:
-    """Rows of per-layer statistics with stable column keys and a totals row."""
+    """Rows of per-layer statistics with stable column keys, and the totals with the same keys.
 
-    rows: list[StatRow]
-    totals: StatRow
-    columns: list[str]
+    ``str(table)`` is a fixed-width text table, ``_repr_html_`` an HTML one for notebooks;
+    :meth:`to_csv` and :meth:`to_pandas` give every column.
+    """
+
+    rows: list[Row]
+    totals: Row
+    columns: list[str] = field(default_factory=lambda: list(TABLE_KEYS))
 
     @classmethod
-    def from_payload(cls, payload: schema.Payload) -> StatsTable:
-        """Build the table from a payload, so the table and the widget show the same numbers."""
-        rows: list[StatRow] = []
+    def from_payload(cls, payload: schema.Payload, depth: int | None = None) -> StatsTable:
+        """Build the table from a payload: the numbers the widget shows, one row per node.
+
+        With ``depth``, each group ``depth`` levels down (1 = top-level modules) is one row
+        carrying its subtree's sums, instead of the nodes inside it.
+        """
+        if depth is not None and depth < 1:
+            raise ValueError(f"depth must be at least 1 (the top-level modules), got {depth}")
+        groups = {g["id"]: g for g in payload["groups"]}
+        nodes = {n["id"]: n for n in payload["nodes"]}
+        rows: list[Row] = []
+
+        def visit(member: str, level: int) -> None:
+            if member in groups:
+                group = groups[member]
+                if depth is not None and level >= depth:
+                    rows.append(_row(group["id"], group["op"], group["stats"], []))
+                    return
+                for child in group["children"]:
+                    visit(child, level + 1)
+            elif member in nodes and nodes[member]["kind"] in ("module", "function"):
+                node = nodes[member]
+                rows.append(_row(node["id"], node["op"], node["stats"], node["uncounted"]))
+
+        top = [g["id"] for g in payload["groups"] if g["parent"] is None]
+        top += [n["id"] for n in payload["nodes"] if n["parent"] is None]
+        order = {n["id"]: i for i, n in enumerate(payload["nodes"])}
+        # top-level members in call order: a group starts where its first node does
+        first: dict[str, int] = {}
         for node in payload["nodes"]:
-            if node["kind"] not in ("module", "function"):
-                continue
-            stats = node["stats"]
-            rows.append(
-                {
-                    "name": node["id"],
-                    "type": node["op"],
-                    "output_shapes": _shapes(node["outputs"]),
-                    "params": _int(stats.get("params")),
-                    "params_trainable": _int(stats.get("params_trainable")),
-                }
-            )
-        totals: StatRow = {
-            "name": "total",
-            "type": "",
-            "output_shapes": "",
-            "params": _int(payload["totals"].get("params")),
-            "params_trainable": _int(payload["totals"].get("params_trainable")),
-        }
-        return cls(rows, totals, ["name", "type", "output_shapes", "params", "params_trainable"])
+            parent = node["parent"]
+            while parent is not None:
+                first.setdefault(parent, order[node["id"]])
+                parent = groups[parent]["parent"]
+        for member in sorted(top, key=lambda m: first.get(m, order.get(m, 0))):
+            visit(member, 1)
+        listed = str(payload["totals"].get("uncounted") or "")
+        return cls(rows, _row("total", "", payload["totals"], listed.split(", ") if listed else []))
 
     def to_csv(self, path: str | Path) -> None:
-        """Write the rows and the totals row as CSV with the stable column keys as header."""
+        """Write the rows and the totals row as CSV, with the stable column keys as header."""
         with Path(path).open("w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=self.columns)
             writer.writeheader()
-            writer.writerows([*self.rows, self.totals])
+            for row in [*self.rows, self.totals]:
+                writer.writerow({k: _plain(row.get(k)) for k in self.columns})
+
+    def to_pandas(self) -> Any:  # noqa: ANN401  # a pandas.DataFrame; pandas is optional
+        """Return the rows as a ``pandas.DataFrame`` (the totals are in :attr:`totals`)."""
+        try:
+            import pandas as pd  # noqa: PLC0415  # optional dependency
+        except ImportError as error:
+            raise ImportError("StatsTable.to_pandas() needs pandas: pip install pandas") from error
+        return pd.DataFrame([{k: row.get(k) for k in self.columns} for row in self.rows])
 
     def __str__(self) -> str:
-        table = [[_humanise(row[c]) for c in self.columns] for row in [*self.rows, self.totals]]
-        header = self.columns
-        widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(header)]
-        rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+        cells = [[_human(c, row.get(c)) for c in _TEXT_COLUMNS] for row in [*self.rows, self.totals]]
+        widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(_TEXT_COLUMNS)]
 
-        def line(cells: Sequence[str]) -> str:
+        def line(values: Sequence[str]) -> str:
             return "  ".join(
-                c.rjust(w) if i >= 3 else c.ljust(w)
-                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+                v.rjust(w) if i >= 3 else v.ljust(w)
+                for i, (v, w) in enumerate(zip(values, widths, strict=True))
             ).rstrip()
 
-        body = [line(r) for r in table[:-1]]
-        return "\n".join([line(header), rule, *body, rule, line(table[-1])])
+        rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
+        text = [line(_TEXT_COLUMNS), rule, *(line(r) for r in cells[:-1]), rule, line(cells[-1])]
+        if self.totals.get("uncounted"):
+            text.append("uncounted: " + ", ".join(self.totals["uncounted"]))
+        return "\n".join(text)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in _TEXT_COLUMNS)
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_humanise(row[c]))}</td>" for c in self.columns) + "</tr>"
+            "<tr>"
+            + "".join(f"<td>{html.escape(_human(c, row.get(c)))}</td>" for c in _TEXT_COLUMNS)
+            + "</tr>"
             for row in [*self.rows, self.totals]
         )
         return f"<table class='torchscope-stats'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _int(value: object) -> int:
-    return value if isinstance(value, int) else 0
+def _row(name: str, op: str, stats: dict[str, schema.StatValue], uncounted_ops: list[str]) -> Row:
+    return {"name": name, "type": op, **stats, "uncounted": uncounted_ops}
 
 
-def _shapes(metas: list[schema.TensorMeta]) -> str:
-    return ", ".join("[" + ", ".join(str(d) for d in m["shape"]) + "]" for m in metas)
+def _plain(value: object) -> object:
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return "" if value is None else value
 
 
-def _humanise(value: str | int) -> str:
-    if isinstance(value, str):
-        return value
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(value) >= scale:
-            return f"{value / scale:.2f} {unit}"
-    return str(value)
+def _human(column: str, value: object) -> str:
+    """Format a cell for people: shapes as [1, 3, 224, 224], counts in K/M/G, bytes in KiB/MiB."""
+    if isinstance(value, list):
+        return ", ".join(
+            "[" + ", ".join(str(d) for d in s) + "]" if isinstance(s, list) else str(s) for s in value
+        )
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "" if value is None else str(value)
+    binary = column in _BYTES
+    units = (
+        (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)) if binary else (("G", 1e9), ("M", 1e6), ("K", 1e3))
+    )
+    unit, scale = next(((u, s) for u, s in units if abs(value) >= s), ("B" if binary else "", 1))
+    if scale == 1:
+        return f"{value} B" if binary else str(value)
+    return f"{value / scale:.2f} {unit}"

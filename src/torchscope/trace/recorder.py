@@ -31,9 +31,11 @@ from typing import Any
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
+from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.weak import WeakIdKeyDictionary
 
-from torchscope.trace.records import AttrValue, EdgeRecord, GroupRecord, NodeRecord, TensorMeta
+from torchscope import costs
+from torchscope.trace.records import AttrValue, CostRecord, EdgeRecord, GroupRecord, NodeRecord, TensorMeta
 
 # Modules drawn as one node although they have children: their children are implementation
 # details that their forward does not call as modules.
@@ -108,6 +110,9 @@ class Recorder(TorchFunctionMode):
         self._node_index: dict[str, int] = {}
         # True while our own hooks run: their tensor accesses (.shape, ._base) are not the model's
         self._busy = False
+        # where the ATen ops running now are charged: the innermost leaf call or function call
+        self._charges: list[CostRecord] = []
+        self.unattributed = CostRecord()
 
     # -- setup --------------------------------------------------------------------------------
 
@@ -171,7 +176,7 @@ class Recorder(TorchFunctionMode):
         record_id = base if count == 1 else f"{base}#{count}"
         self._used_ids.add(record_id)
         type_name = type(module).__name__
-        if _is_leaf(module):
+        if _is_leaf(module) and (path != "" or _is_library_module(module)):
             inputs = [t for _, t in iter_tensors(args)]
             node = NodeRecord(
                 id=record_id,
@@ -188,6 +193,7 @@ class Recorder(TorchFunctionMode):
             for tensor in inputs:
                 self._link(tensor, record_id)
             self.stack.append(_Frame(module, path, node=record_id))
+            self._charges.append(node.cost)
         elif path == "":
             # the model itself is not a group: its children sit at the top level
             self.stack.append(_Frame(module, path))
@@ -204,6 +210,7 @@ class Recorder(TorchFunctionMode):
             raise RuntimeError(msg)
         if frame.node is None:
             return
+        self._charges.pop()
         node = self.nodes[self._node_index[frame.node]]
         for _, tensor in iter_tensors(kwargs):
             node.inputs.append(_meta(tensor))
@@ -235,12 +242,33 @@ class Recorder(TorchFunctionMode):
             in_metas = [_meta(t) for t in inputs]
         finally:
             self._busy = False
-        result = self._call(func, args, kwargs, record_as=name)
+        charge = CostRecord()
+        self._charges.append(charge)
+        try:
+            result = self._call(func, args, kwargs, record_as=name)
+        finally:
+            self._charges.pop()
         self._busy = True
         try:
-            return self._record_call(name, args, kwargs, inputs, in_metas, result)
+            node = self._record_call(name, args, kwargs, inputs, in_metas, result)
+            # a call that made no node (`.item()`, an alias) charges whatever encloses it
+            (node.cost if node is not None else self._charge_target()).add(charge)
         finally:
             self._busy = False
+        return result
+
+    def charge(self, func: object, cost: costs.OpCost) -> None:
+        """Charge one ATen op to the node running now (called by :class:`CostCounter`)."""
+        target = self._charge_target()
+        if cost.counted:
+            target.macs += cost.macs
+            target.flops += cost.flops
+        else:
+            label = costs.op_label(func)
+            target.uncounted[label] = target.uncounted.get(label, 0) + 1
+
+    def _charge_target(self) -> CostRecord:
+        return self._charges[-1] if self._charges else self.unattributed
 
     def _record_call(  # noqa: PLR0913, PLR0917  # the parts of one call, measured before and after it
         self,
@@ -250,18 +278,18 @@ class Recorder(TorchFunctionMode):
         inputs: list[torch.Tensor],
         in_metas: list[TensorMeta],
         result: object,
-    ) -> Any:  # noqa: ANN401  # the wrapped call's result, passed through
+    ) -> NodeRecord | None:
         in_place = _is_in_place(name)
         outputs = [t for _, t in iter_tensors(result)]
         if in_place and not outputs and inputs:
             outputs = [inputs[0]]  # x[i] = y returns None but changed x
         if not outputs:
-            return result
+            return None
         if name in _PASS_THROUGH or (not in_place and all(any(o is i for i in inputs) for o in outputs)):
             for tensor in outputs:
                 if tensor not in self._producers and inputs and inputs[0] in self._producers:
                     self._producers[tensor] = self._producers[inputs[0]]
-            return result
+            return None
         parent = self._current_group()
         node_id = self._function_id(parent, name)
         node = NodeRecord(
@@ -279,7 +307,7 @@ class Recorder(TorchFunctionMode):
             self._link(tensor, node_id)
         for tensor in outputs:
             self._produce(tensor, node_id)
-        return result
+        return node
 
     def _call(
         self,
@@ -470,6 +498,12 @@ def _is_in_place(name: str) -> bool:
     return name == "setitem" or (name.endswith("_") and not name.startswith("_"))
 
 
+def _is_library_module(module: nn.Module) -> bool:
+    # a model that is itself a plain layer (nn.Linear) is one node; a model of its own making
+    # with no submodules is drawn from the functions its forward calls
+    return type(module).__module__.startswith("torch.nn.")
+
+
 def _is_leaf(module: nn.Module) -> bool:
     return isinstance(module, LEAF_TYPES) or next(module.children(), None) is None
 
@@ -515,3 +549,24 @@ def _walk(value: object, key: str, depth: int, seen: set[int]) -> Iterator[tuple
         return
     for k, v in items:
         yield from _walk(v, join(k), depth + 1, seen)
+
+
+class CostCounter(TorchDispatchMode):  # type: ignore[no-untyped-call]  # untyped in torch
+    """Sees every ATen op of the pass and charges its cost to the recorder's current node."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # untyped in torch
+        self.recorder = recorder
+
+    def __torch_dispatch__(
+        self,
+        func: Any,  # noqa: ANN401  # an ATen OpOverload
+        types: object,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:  # noqa: ANN401  # whatever the op returns
+        del types
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        self.recorder.charge(func, costs.cost_of(func, args, kwargs, out))
+        return out

@@ -18,6 +18,22 @@ class TensorMeta:
 
 
 @dataclass
+class CostRecord:
+    """What the ATen ops charged to one node cost; ``uncounted`` names ops with no formula."""
+
+    macs: int = 0
+    flops: int = 0
+    uncounted: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: CostRecord) -> None:
+        """Add ``other``'s counts to these."""
+        self.macs += other.macs
+        self.flops += other.flops
+        for op, count in other.uncounted.items():
+            self.uncounted[op] = self.uncounted.get(op, 0) + count
+
+
+@dataclass
 class NodeRecord:
     """One node: a graph input, a leaf-module call, a functional op outside leaves, or an output."""
 
@@ -31,6 +47,7 @@ class NodeRecord:
     repr: str = ""
     inputs: list[TensorMeta] = field(default_factory=list)
     outputs: list[TensorMeta] = field(default_factory=list)
+    cost: CostRecord = field(default_factory=CostRecord)
     error: str | None = None
 
 
@@ -56,6 +73,22 @@ class EdgeRecord:
     tensor: TensorMeta
 
 
+@dataclass(frozen=True)
+class ModuleInfo:
+    """Parameters and buffers of one module: its own, and its whole subtree's (each tensor once)."""
+
+    params: int
+    params_trainable: int
+    param_bytes: int
+    buffer_bytes: int
+    total_params: int
+    total_params_trainable: int
+    total_param_bytes: int
+    total_buffer_bytes: int
+    # other modules holding one of this module's own parameters (tied weights)
+    shared_with: tuple[str, ...] = ()
+
+
 @dataclass
 class Trace:
     """Everything one pass recorded, in call order."""
@@ -68,8 +101,8 @@ class Trace:
     groups: list[GroupRecord]
     edges: list[EdgeRecord]
     module_types: dict[str, str]
-    # parameter counts come from the real model; the pass itself only sees stand-ins
-    module_params: dict[str, tuple[int, int]]
-    total_params: int
-    total_params_trainable: int
+    # what each module owns, read from the real model; the pass itself only sees stand-ins
+    modules: dict[str, ModuleInfo]
+    # ATen ops that ran outside every node (e.g. inside a `.item()` call): in the totals only
+    unattributed: CostRecord = field(default_factory=CostRecord)
     error: str | None = None

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 
 import torch
 from torch import nn
 
 from torchscope.errors import TraceError
 from torchscope.trace.inputs import Example
-from torchscope.trace.recorder import Failure, Recorder
-from torchscope.trace.records import GroupRecord, Trace
+from torchscope.trace.recorder import CostCounter, Failure, Recorder
+from torchscope.trace.records import GroupRecord, ModuleInfo, Trace
 from torchscope.trace.repeats import mark_repeats
 
 DEVICES = ("auto", "meta", "cpu", "cuda")
@@ -86,7 +87,7 @@ def _run(
         recorder.add_input(name, tensor)
     with _preserved(model, train=train), _hooks(recorder):
         try:
-            with recorder, _grad_mode(device):
+            with recorder, CostCounter(recorder), _grad_mode(device):
                 output = torch.func.functional_call(
                     model, state, call.args, call.kwargs, tie_weights=True, strict=False
                 )
@@ -116,9 +117,8 @@ def _finish(
         groups=groups,
         edges=list(recorder.edges.values()),
         module_types={name: type(m).__name__ for name, m in model.named_modules()},
-        module_params=_module_params(model),
-        total_params=sum(p.numel() for p in model.parameters()),
-        total_params_trainable=sum(p.numel() for p in model.parameters() if p.requires_grad),
+        modules=module_infos(model),
+        unattributed=recorder.unattributed,
         error=error,
     )
 
@@ -178,13 +178,36 @@ def _stand_ins(model: nn.Module, device: torch.device) -> dict[str, torch.Tensor
     return state
 
 
-def _module_params(model: nn.Module) -> dict[str, tuple[int, int]]:
-    """For every module path: (parameters, trainable parameters) it owns directly."""
-    counts: dict[str, tuple[int, int]] = {}
+def module_infos(model: nn.Module) -> dict[str, ModuleInfo]:
+    """For every module path: the parameters and buffers it owns, directly and in its subtree.
+
+    ``parameters()`` yields each tensor once, so a weight tied between two modules of a subtree
+    counts once in that subtree; a module whose own weight is also another module's says so.
+    """
+    owners: dict[int, list[str]] = defaultdict(list)
+    for name, module in model.named_modules():
+        for param in module.parameters(recurse=False):
+            owners[id(param)].append(name)
+    infos: dict[str, ModuleInfo] = {}
     for name, module in model.named_modules():
         own = list(module.parameters(recurse=False))
-        counts[name] = (sum(p.numel() for p in own), sum(p.numel() for p in own if p.requires_grad))
-    return counts
+        subtree = list(module.parameters())
+        infos[name] = ModuleInfo(
+            params=sum(p.numel() for p in own),
+            params_trainable=sum(p.numel() for p in own if p.requires_grad),
+            param_bytes=_bytes(own),
+            buffer_bytes=_bytes(module.buffers(recurse=False)),
+            total_params=sum(p.numel() for p in subtree),
+            total_params_trainable=sum(p.numel() for p in subtree if p.requires_grad),
+            total_param_bytes=_bytes(subtree),
+            total_buffer_bytes=_bytes(module.buffers()),
+            shared_with=tuple(sorted({o for p in own for o in owners[id(p)] if o != name})),
+        )
+    return infos
+
+
+def _bytes(tensors: Iterable[torch.Tensor]) -> int:
+    return sum(t.numel() * t.element_size() for t in tensors)
 
 
 def _main_dtype(call: Example) -> str:
