@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 import torchvision
 from torch import nn
 
 import torchscope
+from torchscope import schema
 from torchscope.stats import TABLE_KEYS
 
 
@@ -29,7 +31,8 @@ def test_rows_and_totals_are_exact() -> None:
     assert table.rows[1]["flops"] == 8 * 20  # one per element
     assert table.totals["params"] == 325
     assert table.totals["macs"] == 8 * 10 * 20 + 8 * 20 * 5
-    assert set(TABLE_KEYS) <= set(table.rows[0])
+    assert table.columns == [k for k in TABLE_KEYS if k != "latency_ms"]  # not measured
+    assert set(table.columns) <= set(table.rows[0])
 
 
 def test_depth_folds_groups_into_one_row() -> None:
@@ -70,7 +73,7 @@ def test_csv_has_stable_keys_and_a_totals_row(tmp_path: Path) -> None:
     table.to_csv(tmp_path / "s.csv")
     with (tmp_path / "s.csv").open() as f:
         rows = list(csv.DictReader(f))
-    assert list(rows[0]) == TABLE_KEYS
+    assert list(rows[0]) == table.columns
     assert rows[-1]["name"] == "total"
     assert rows[-1]["params"] == "325"
     assert rows[0]["output_shapes"] == "[8, 20]"
@@ -103,8 +106,48 @@ def test_to_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
         pd = None
     if pd is not None:
         frame = table.to_pandas()
-        assert list(frame.columns) == TABLE_KEYS
+        assert list(frame.columns) == table.columns
         assert frame["params"].tolist() == [220, 0, 105]
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match="needs pandas: pip install pandas"):
         table.to_pandas()
+
+
+class Uneven(nn.Module):
+    """A heavy matmul and a tiny activation: their measured times must say which is which."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.heavy = nn.Linear(1024, 1024)
+        self.light = nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.heavy(x), self.light(x[:1, :4])
+
+
+def test_measured_latency_is_per_node_and_leaves_the_model_alone() -> None:
+    model = Uneven()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    graph = torchscope.trace(model, [512, 1024], measure=True)
+    payload = schema.validate(graph.to_json())
+    assert "latency_ms" in [c["key"] for c in payload["columns"]]
+    times = {
+        n["id"]: n["stats"]["latency_ms"] for n in payload["nodes"] if n["kind"] != "input" and n["stats"]
+    }
+    assert set(times) == {"heavy", "getitem", "light"}
+    assert all(isinstance(t, float) and t > 0 for t in times.values())
+    # 512·1024·1024 MACs against 4 comparisons: orders of magnitude apart on any machine
+    assert times["heavy"] > 10 * times["light"]
+    assert payload["totals"]["latency_ms"] >= times["heavy"]
+    assert graph.device == "meta"  # the structure still comes from the meta pass
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+
+
+def test_no_latency_unless_measured() -> None:
+    payload = torchscope.trace(_model(), [8, 10]).to_json()
+    assert "latency_ms" not in [c["key"] for c in payload["columns"]]
+    assert all("latency_ms" not in n["stats"] for n in payload["nodes"])
+    with torch.device("meta"):
+        on_meta = _model()
+    with pytest.raises(ValueError, match="measure=True times real computation"):
+        torchscope.trace(on_meta, [8, 10], measure=True)

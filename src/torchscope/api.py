@@ -16,7 +16,7 @@ from torchscope.trace import build_example, trace_model
 from torchscope.widget import ORIENTATIONS, ModelView
 
 
-def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and four switches
+def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five switches
     model: nn.Module,
     input_shape: object = None,
     *,
@@ -25,6 +25,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and four 
     device: str | torch.device = "auto",
     dtype: torch.dtype | None = None,
     train: bool = False,
+    measure: bool = False,
 ) -> ModelGraph:
     """Run ``model`` once and return its layer graph.
 
@@ -49,6 +50,10 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and four 
     train
         trace train-mode behaviour (dropout, BatchNorm batch statistics, auxiliary heads) instead
         of eval mode.
+    measure
+        also time every node on real tensors (the model's own device, or ``device``): median of
+        several runs after a warm-up, in the ``latency_ms`` statistic. Off by default; a meta
+        trace reports no latency rather than a made-up one.
 
     Raises
     ------
@@ -56,7 +61,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and four 
         when the forward pass raises; names the module and op, and ``.graph`` holds the partial graph.
     """
     example = build_example(input_shape, inputs, kwargs, dtype)
-    return ModelGraph(trace_model(model, example, device, train=train))
+    return ModelGraph(trace_model(model, example, device, train=train, measure=measure))
 
 
 def draw_model(

@@ -86,6 +86,7 @@ class ModelGraph:
             ),
             columns=[
                 *stats.COLUMNS,
+                *([stats.LATENCY] if trace.latency_ms is not None else []),
                 schema.Column(key="uncounted", label="Uncounted ops", unit="", kind="text"),
             ],
             nodes=[self._node_json(n, per_node[n.id]) for n in trace.nodes],

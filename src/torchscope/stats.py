@@ -43,6 +43,7 @@ COLUMNS: list[schema.Column] = [
     schema.Column(key="input_shapes", label="Input shapes", unit="", kind="shape"),
     schema.Column(key="output_shapes", label="Output shapes", unit="", kind="shape"),
 ]
+LATENCY = schema.Column(key="latency_ms", label="Latency", unit="ms", kind="count")
 ADDITIVE = ("macs", "flops", "activation_bytes", "read_bytes", "write_bytes")
 OWNED = ("params", "params_trainable", "param_bytes", "buffer_bytes")
 
@@ -64,7 +65,11 @@ def node_stats(node: NodeRecord, trace: Trace) -> Stats:
             "buffer_bytes": info.buffer_bytes,
         }
     written = _tensor_bytes(node.outputs)
+    latency: Stats = {}
+    if trace.latency_ms is not None:
+        latency["latency_ms"] = trace.latency_ms.get(node.id)
     return {
+        **latency,
         **owned,
         "macs": node.cost.macs,
         "flops": node.cost.flops,
@@ -85,6 +90,10 @@ def group_stats(
         stats = per_node.get(node_id, {})
         for key in ADDITIVE:
             sums[key] += _count(stats, key)
+    latency: Stats = {}
+    if trace.latency_ms is not None:
+        times = [trace.latency_ms.get(n) for n in _descendant_nodes(group, groups)]
+        latency["latency_ms"] = sum(t for t in times if t is not None)
     info = trace.modules.get(group.module_path)
     owned = (
         {
@@ -96,7 +105,7 @@ def group_stats(
         if info is not None
         else dict.fromkeys(OWNED, 0)
     )
-    return {**owned, **sums}
+    return {**owned, **sums, **latency}
 
 
 def totals(trace: Trace, per_node: dict[str, Stats]) -> Stats:
@@ -108,7 +117,9 @@ def totals(trace: Trace, per_node: dict[str, Stats]) -> Stats:
     sums["macs"] += trace.unattributed.macs
     sums["flops"] += trace.unattributed.flops
     root = trace.modules[""]
+    latency: Stats = {} if trace.total_latency_ms is None else {"latency_ms": trace.total_latency_ms}
     return {
+        **latency,
         "params": root.total_params,
         "params_trainable": root.total_params_trainable,
         "param_bytes": root.total_param_bytes,
@@ -154,7 +165,8 @@ def _itemsize(dtype: str) -> int:
 
 TABLE_KEYS = [
     "name", "type", "input_shapes", "output_shapes", "params", "params_trainable", "macs", "flops",
-    "param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes", "uncounted",
+    "param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes", "latency_ms",
+    "uncounted",
 ]  # fmt: skip
 _TEXT_COLUMNS = ["name", "type", "output_shapes", "params", "macs", "flops", "activation_bytes"]
 _BYTES = {"param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes"}
@@ -212,7 +224,9 @@ class StatsTable:
         for member in sorted(top, key=lambda m: first.get(m, order.get(m, 0))):
             visit(member, 1)
         listed = str(payload["totals"].get("uncounted") or "")
-        return cls(rows, _row("total", "", payload["totals"], listed.split(", ") if listed else []))
+        measured = any(c["key"] == "latency_ms" for c in payload["columns"])
+        columns = [k for k in TABLE_KEYS if measured or k != "latency_ms"]
+        return cls(rows, _row("total", "", payload["totals"], listed.split(", ") if listed else []), columns)
 
     def to_csv(self, path: str | Path) -> None:
         """Write the rows and the totals row as CSV, with the stable column keys as header."""

@@ -23,6 +23,7 @@ not renumber the rest of the model.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -64,6 +65,29 @@ _MAX_ATTR_LEN = 200
 _MAX_OUTPUT_DEPTH = 6
 
 
+class Timer:
+    """Wall-clock marks: ``perf_counter_ns`` on the CPU, recorded CUDA events on a GPU."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.cuda = device.type == "cuda"
+
+    def mark(self) -> object:
+        """Return a point in time (an event on the current stream, for CUDA)."""
+        if self.cuda:
+            event = torch.cuda.Event(enable_timing=True)  # type: ignore[no-untyped-call]  # untyped in torch
+            event.record()
+            return event
+        return time.perf_counter_ns()
+
+    def elapsed_ms(self, start: object, end: object) -> float:
+        """Milliseconds between two marks; call after ``torch.cuda.synchronize()`` on a GPU."""
+        if isinstance(start, torch.cuda.Event) and isinstance(end, torch.cuda.Event):
+            return float(start.elapsed_time(end))
+        if isinstance(start, int) and isinstance(end, int):
+            return (end - start) / 1e6
+        raise TypeError("marks of different clocks")
+
+
 @dataclass
 class _Frame:
     """One module call on the stack."""
@@ -73,6 +97,7 @@ class _Frame:
     node: str | None = None  # set for a recorded leaf call
     group: str | None = None  # set for a recorded module with children
     hidden: bool = False  # a call inside a leaf, or of a module outside the model
+    started: object = None  # the timer's mark when the leaf's own forward began
 
 
 @dataclass
@@ -89,8 +114,11 @@ class Failure:
 class Recorder(TorchFunctionMode):
     """Records one forward pass of ``model``; use :meth:`hooks` and the mode together."""
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, timer: Timer | None = None) -> None:
         super().__init__()
+        self.timer = timer
+        # node id → (start mark, end mark) of its own work, when timing
+        self.spans: dict[str, tuple[object, object]] = {}
         self.paths: dict[int, str] = {}
         for name, module in model.named_modules():
             self.paths.setdefault(id(module), name)
@@ -192,8 +220,9 @@ class Recorder(TorchFunctionMode):
             self._add_node(node)
             for tensor in inputs:
                 self._link(tensor, record_id)
-            self.stack.append(_Frame(module, path, node=record_id))
             self._charges.append(node.cost)
+            # the clock starts last, so that recording the call is not timed as the layer's work
+            self.stack.append(_Frame(module, path, node=record_id, started=self._mark()))
         elif path == "":
             # the model itself is not a group: its children sit at the top level
             self.stack.append(_Frame(module, path))
@@ -204,6 +233,7 @@ class Recorder(TorchFunctionMode):
             self.stack.append(_Frame(module, path, group=record_id))
 
     def _exit(self, module: nn.Module, kwargs: dict[str, object], output: object) -> None:
+        ended = self._mark()
         frame = self.stack.pop()
         if frame.module is not module:  # a hook of ours was skipped: refuse to guess
             msg = f"module call stack out of order at {self.paths.get(id(module))!r}"
@@ -211,6 +241,8 @@ class Recorder(TorchFunctionMode):
         if frame.node is None:
             return
         self._charges.pop()
+        if self.timer is not None:
+            self.spans[frame.node] = (frame.started, ended)
         node = self.nodes[self._node_index[frame.node]]
         for _, tensor in iter_tensors(kwargs):
             node.inputs.append(_meta(tensor))
@@ -244,13 +276,17 @@ class Recorder(TorchFunctionMode):
             self._busy = False
         charge = CostRecord()
         self._charges.append(charge)
+        started = self._mark()
         try:
             result = self._call(func, args, kwargs, record_as=name)
         finally:
             self._charges.pop()
+        ended = self._mark()
         self._busy = True
         try:
             node = self._record_call(name, args, kwargs, inputs, in_metas, result)
+            if node is not None and self.timer is not None:
+                self.spans[node.id] = (started, ended)
             # a call that made no node (`.item()`, an alias) charges whatever encloses it
             (node.cost if node is not None else self._charge_target()).add(charge)
         finally:
@@ -266,6 +302,9 @@ class Recorder(TorchFunctionMode):
         else:
             label = costs.op_label(func)
             target.uncounted[label] = target.uncounted.get(label, 0) + 1
+
+    def _mark(self) -> object:
+        return None if self.timer is None else self.timer.mark()
 
     def _charge_target(self) -> CostRecord:
         return self._charges[-1] if self._charges else self.unattributed
@@ -317,6 +356,13 @@ class Recorder(TorchFunctionMode):
         record_as: str | None,
     ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
         try:
+            shortcut = _META_SHORTCUTS.get(func)
+            if shortcut is not None and self.timer is None:
+                found = shortcut(args, kwargs)
+                if found is not None:
+                    result, cost = found
+                    self.charge(func, cost)
+                    return result
             return func(*args, **kwargs)
         except Exception:
             if self.failure is None:
@@ -445,6 +491,29 @@ class Recorder(TorchFunctionMode):
 _SKIP = object()
 
 
+def _meta_batch_norm(
+    args: tuple[object, ...], kwargs: Mapping[str, object]
+) -> tuple[torch.Tensor, costs.OpCost] | None:
+    """``F.batch_norm`` on meta: the same output, without the slow Python meta kernel.
+
+    PyTorch computes BatchNorm's meta result through a Python decomposition that costs more
+    than the rest of a ResNet's meta pass together; the output is simply shaped like the input.
+    The cost charged is the registry's for ``native_batch_norm``: one FLOP per element.
+    """
+    del kwargs
+    x = args[0] if args else None
+    if not isinstance(x, torch.Tensor) or x.device.type != "meta" or x.dim() < 2:
+        return None
+    return torch.empty_like(x), costs.OpCost(flops=x.numel())
+
+
+_META_SHORTCUTS: dict[
+    object, Callable[[tuple[object, ...], Mapping[str, object]], tuple[torch.Tensor, costs.OpCost] | None]
+] = {
+    torch.nn.functional.batch_norm: _meta_batch_norm,
+}
+
+
 def _attr_value(value: object) -> object:
     """Return a JSON-friendly attribute value, or ``_SKIP`` for tensors and other objects."""
     if value is None or isinstance(value, bool | int | float):
@@ -509,7 +578,14 @@ def _is_leaf(module: nn.Module) -> bool:
 
 
 def _meta(tensor: torch.Tensor) -> TensorMeta:
-    return TensorMeta(tuple(int(d) for d in tensor.shape), str(tensor.dtype).removeprefix("torch."))
+    dtype = tensor.dtype
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype).removeprefix("torch.")
+    return TensorMeta(tuple(tensor.shape), name)
+
+
+_DTYPE_NAMES: dict[torch.dtype, str] = {}
 
 
 def iter_tensors(value: object, key: str = "", depth: int = 0) -> Iterator[tuple[str, torch.Tensor]]:
@@ -567,6 +643,32 @@ class CostCounter(TorchDispatchMode):  # type: ignore[no-untyped-call]  # untype
     ) -> Any:  # noqa: ANN401  # whatever the op returns
         del types
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
+        out = _meta_unary(func, args)
+        if out is None:
+            out = func(*args, **kwargs)
         self.recorder.charge(func, costs.cost_of(func, args, kwargs, out))
         return out
+
+
+def _meta_unary(func: Any, args: tuple[Any, ...]) -> torch.Tensor | None:  # noqa: ANN401  # an ATen op
+    """Return an element-wise activation's result on meta, without its slow Python meta kernel.
+
+    PyTorch computes the meta result of ops such as ``hardswish`` or ``clamp`` through Python
+    reference implementations, which cost more than everything else in a MobileNet's meta pass.
+    Their result has the input's shape, dtype and layout: in place, it is the input itself.
+    """
+    x = args[0] if args else None
+    if not isinstance(x, torch.Tensor) or x.device.type != "meta":
+        return None
+    name = str(getattr(func, "overloadpacket", "")).removeprefix("aten.")
+    if name.rstrip("_") not in _UNARY_SAME_DTYPE or x.dtype.is_complex:
+        return None
+    return x if name.endswith("_") else torch.empty_like(x)
+
+
+# element-wise ops whose result has exactly their first input's shape and dtype
+_UNARY_SAME_DTYPE = frozenset({
+    "relu", "relu6", "hardtanh", "hardswish", "hardsigmoid", "silu", "gelu", "sigmoid", "tanh", "elu",
+    "selu", "celu", "leaky_relu", "mish", "softplus", "clamp", "clamp_min", "clamp_max", "neg", "exp",
+    "log", "sqrt", "rsqrt", "reciprocal",
+})  # fmt: skip

@@ -106,3 +106,8 @@ class Trace:
     # ATen ops that ran outside every node (e.g. inside a `.item()` call): in the totals only
     unattributed: CostRecord = field(default_factory=CostRecord)
     error: str | None = None
+    # measured wall time (median of repeats) of each node's own work, and of the whole forward;
+    # None unless latency was measured: a meta pass has no time to report
+    latency_ms: dict[str, float] | None = None
+    total_latency_ms: float | None = None
+    latency_device: str | None = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -23,7 +24,7 @@ from torch import nn
 
 from torchscope.errors import TraceError
 from torchscope.trace.inputs import Example
-from torchscope.trace.recorder import CostCounter, Failure, Recorder
+from torchscope.trace.recorder import CostCounter, Failure, Recorder, Timer
 from torchscope.trace.records import GroupRecord, ModuleInfo, Trace
 from torchscope.trace.repeats import mark_repeats
 
@@ -36,11 +37,31 @@ class _NeedsRealTensors(Exception):  # noqa: N818  # internal signal, never seen
 
 
 def trace_model(
-    model: nn.Module, example: Example, device: str | torch.device, *, train: bool = False
+    model: nn.Module,
+    example: Example,
+    device: str | torch.device,
+    *,
+    train: bool = False,
+    measure: bool = False,
 ) -> Trace:
-    """Trace ``model`` on ``example``; see the module docstring for the device rules."""
+    """Trace ``model`` on ``example``; see the module docstring for the device rules.
+
+    With ``measure``, the model also runs on real tensors (its own device, or the one asked for)
+    to time every node; see :func:`measure_latency`.
+    """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    trace = _trace(model, example, device, train=train)
+    if measure:
+        where = torch.device(trace.device) if trace.device != "meta" else model_device(model)
+        if where.type == "meta":
+            raise ValueError("measure=True times real computation, but the model's parameters live on meta")
+        trace.latency_ms, trace.total_latency_ms = measure_latency(model, example, where, train=train)
+        trace.latency_device = str(where)
+    return trace
+
+
+def _trace(model: nn.Module, example: Example, device: str | torch.device, *, train: bool) -> Trace:
     target = _resolve(device)
     if target is not None:
         return _run(model, example, target, train=train)
@@ -55,6 +76,44 @@ def trace_model(
                 _empty_trace(model, example),
             ) from signal.__cause__
         return _run(model, example, home, train=train)
+
+
+def measure_latency(  # noqa: PLR0913  # what to run, where, and how often
+    model: nn.Module,
+    example: Example,
+    device: torch.device,
+    *,
+    train: bool,
+    warmup: int = 2,
+    repeats: int = 7,
+) -> tuple[dict[str, float], float]:
+    """Median wall time of each node's own work and of the whole forward, in milliseconds.
+
+    Runs ``warmup`` untimed and ``repeats`` timed forwards on real tensors on ``device`` under
+    ``no_grad`` (CUDA timed with events, synchronised once per run), with the same no-trace
+    guarantees as a trace. Ids are stable, so the runs line up node by node.
+    """
+    timer = Timer(device)
+    state = _stand_ins(model, device)
+    per_node: dict[str, list[float]] = defaultdict(list)
+    totals: list[float] = []
+    for run in range(warmup + repeats):
+        recorder = Recorder(model, timer=timer)
+        call = example.to(device)
+        for name, tensor in call.named_tensors():
+            recorder.add_input(name, tensor)
+        with _preserved(model, train=train), _hooks(recorder), recorder, torch.no_grad():
+            start = timer.mark()
+            torch.func.functional_call(model, state, call.args, call.kwargs, tie_weights=True, strict=False)
+            end = timer.mark()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        if run < warmup:
+            continue
+        totals.append(timer.elapsed_ms(start, end))
+        for node_id, (begin, finish) in recorder.spans.items():
+            per_node[node_id].append(timer.elapsed_ms(begin, finish))
+    return {k: statistics.median(v) for k, v in per_node.items()}, statistics.median(totals)
 
 
 def model_device(model: nn.Module) -> torch.device:
@@ -181,29 +240,63 @@ def _stand_ins(model: nn.Module, device: torch.device) -> dict[str, torch.Tensor
 def module_infos(model: nn.Module) -> dict[str, ModuleInfo]:
     """For every module path: the parameters and buffers it owns, directly and in its subtree.
 
-    ``parameters()`` yields each tensor once, so a weight tied between two modules of a subtree
-    counts once in that subtree; a module whose own weight is also another module's says so.
+    Each tensor counts once per subtree, so a weight tied between two modules of a subtree
+    counts once there; a module whose own weight is also another module's says so. One pass:
+    every tensor is added to each module path above any of its owners.
     """
+    modules = dict(model.named_modules())
     owners: dict[int, list[str]] = defaultdict(list)
-    for name, module in model.named_modules():
-        for param in module.parameters(recurse=False):
-            owners[id(param)].append(name)
-    infos: dict[str, ModuleInfo] = {}
-    for name, module in model.named_modules():
-        own = list(module.parameters(recurse=False))
-        subtree = list(module.parameters())
-        infos[name] = ModuleInfo(
-            params=sum(p.numel() for p in own),
-            params_trainable=sum(p.numel() for p in own if p.requires_grad),
-            param_bytes=_bytes(own),
-            buffer_bytes=_bytes(module.buffers(recurse=False)),
-            total_params=sum(p.numel() for p in subtree),
-            total_params_trainable=sum(p.numel() for p in subtree if p.requires_grad),
-            total_param_bytes=_bytes(subtree),
-            total_buffer_bytes=_bytes(module.buffers()),
-            shared_with=tuple(sorted({o for p in own for o in owners[id(p)] if o != name})),
+    tensors: dict[int, tuple[torch.Tensor, bool]] = {}  # id → (tensor, is_parameter)
+    for name, module in modules.items():
+        for param in module._parameters.values():  # noqa: SLF001  # direct ownership, one dict read
+            if param is not None:
+                owners[id(param)].append(name)
+                tensors[id(param)] = (param, True)
+        for buffer in module._buffers.values():  # noqa: SLF001
+            if buffer is not None:
+                owners[id(buffer)].append(name)
+                tensors[id(buffer)] = (buffer, False)
+    own: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in modules}
+    total: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in modules}
+    for key, paths in owners.items():
+        tensor, is_param = tensors[key]
+        numel, size = tensor.numel(), tensor.numel() * tensor.element_size()
+        row = [numel, numel if tensor.requires_grad else 0, size, 0] if is_param else [0, 0, 0, size]
+        above: set[str] = set()
+        for path in paths:
+            _add(own[path], row)
+            above.update(_ancestors(path))
+        for path in above:
+            _add(total[path], row)
+    return {
+        name: ModuleInfo(
+            params=own[name][0],
+            params_trainable=own[name][1],
+            param_bytes=own[name][2],
+            buffer_bytes=own[name][3],
+            total_params=total[name][0],
+            total_params_trainable=total[name][1],
+            total_param_bytes=total[name][2],
+            total_buffer_bytes=total[name][3],
+            shared_with=tuple(sorted({o for key in _own_params(module) for o in owners[key] if o != name})),
         )
-    return infos
+        for name, module in modules.items()
+    }
+
+
+def _add(target: list[int], row: list[int]) -> None:
+    for i, value in enumerate(row):
+        target[i] += value
+
+
+def _ancestors(path: str) -> list[str]:
+    """``a.b.c`` → ``["a.b.c", "a.b", "a", ""]``: the path and every module above it."""
+    parts = path.split(".") if path else []
+    return [".".join(parts[:i]) for i in range(len(parts), -1, -1)]
+
+
+def _own_params(module: nn.Module) -> list[int]:
+    return [id(p) for p in module._parameters.values() if p is not None]  # noqa: SLF001
 
 
 def _bytes(tensors: Iterable[torch.Tensor]) -> int:
