@@ -51,10 +51,14 @@ fi
 pip_stamp=$VENV/.torchscope-setup-hash
 if [[ ! -f $pip_stamp || $(cat "$pip_stamp") != $(hash_of pyproject.toml scripts/setup.sh) ]]; then
   say "installing Python packages into $VENV (first time: a few minutes)"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  pip_install() {
+    # this machine's pip configuration names local indexes that may be absent: not worth a warning
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$@" 2> >(grep -v "is ignored" >&2)
+  }
+  pip_install --upgrade pip
   # torch first, pinned: pip takes these two from the local wheel store instead of downloading
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${TORCH_PINS[@]}"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[dev]" "${TORCH_PINS[@]}"
+  pip_install "${TORCH_PINS[@]}"
+  pip_install -e ".[dev]" "${TORCH_PINS[@]}"
   hash_of pyproject.toml scripts/setup.sh >"$pip_stamp"
 fi
 

@@ -148,8 +148,14 @@ def test_a_llama_7b_shape_traces_on_meta_without_weights() -> None:
 
 
 def _build_for_weights(name: str) -> tuple[nn.Module, Any]:
-    """The model built for its DEFAULT weights (their architecture kwargs), without loading them."""
+    """The model built for its DEFAULT weights (their architecture kwargs), without loading them.
+
+    Quantized weights publish the figures of the float weights they were made from
+    (``meta["unquantized"]``): that float model is built, and the quantized weights returned.
+    """
     weights = torchvision.models.get_model_weights(name).DEFAULT
+    float_name = name.removeprefix("quantized_")
+    build_with = weights.meta["unquantized"] if name.startswith("quantized_") else weights
     with (
         mock.patch.object(WeightsEnum, "get_state_dict", return_value={}),
         mock.patch.object(nn.Module, "load_state_dict", return_value=None),
@@ -160,27 +166,25 @@ def _build_for_weights(name: str) -> tuple[nn.Module, Any]:
             return torchvision.models.get_model(name, weights=weights), weights
         try:
             with torch.device("meta"):
-                return torchvision.models.get_model(name, weights=weights), weights
+                return torchvision.models.get_model(float_name, weights=build_with), weights
         except (NotImplementedError, RuntimeError):  # builders that compute from tensors (RegNet)
-            return torchvision.models.get_model(name, weights=weights), weights
+            return torchvision.models.get_model(float_name, weights=build_with), weights
 
 
 def _published_shape(name: str, weights: Any) -> list[list[int]]:
-    if name in CLASSIFICATION:
+    if name in CLASSIFICATION or name.startswith("quantized_"):
         crop = weights.transforms().crop_size[0]
         return [[1, 3, crop, crop]]
     return _input_shape(name)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "name", [n for n in torchvision.models.list_models() if not n.startswith("quantized_")]
-)
+@pytest.mark.parametrize("name", torchvision.models.list_models())
 def test_totals_match_torchvision_published_figures(name: str) -> None:
     model, weights = _build_for_weights(name)
     totals = torchscope.trace(model, _published_shape(name, weights)).to_json()["totals"]
     assert totals["params"] == weights.meta["num_params"]
-    if name in CLASSIFICATION or name in VIDEO:
+    if name in CLASSIFICATION or name in VIDEO or name.startswith("quantized_"):
         # `_ops` is GMACs of matmul/conv-like ops at the weights' eval crop, to 3 decimals
         assert round(totals["macs"] / 1e9, 3) == weights.meta["_ops"]
         assert totals["uncounted"] == ""
