@@ -35,6 +35,13 @@ export class LocalModel implements WidgetModel {
     this.handlers.get(event)?.delete(callback);
   }
 
+  /** How many change listeners are registered (a view that cleaned up leaves none). */
+  listenerCount(): number {
+    let count = 0;
+    for (const set of this.handlers.values()) count += set.size;
+    return count;
+  }
+
   save_changes(): void {
     // Nothing to send: the page has no kernel.
   }
