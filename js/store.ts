@@ -3,6 +3,7 @@
  * actions; the store mirrors the synced traits and writes changes back to the model.
  */
 
+import { defaultExpanded, Hierarchy, reveal, type VisibleGraph, visible } from "./graph/visible";
 import type { Orientation, Payload, Traits } from "./types";
 import { validatePayload } from "./types";
 
@@ -24,6 +25,9 @@ export interface ViewState {
   height: number;
   /** Why the payload could not be shown, when it is invalid. */
   error: string | null;
+  hierarchy: Hierarchy;
+  /** What the diagram shows for the current expanded set (repeats folded). */
+  visible: VisibleGraph;
 }
 
 type Listener = (state: ViewState) => void;
@@ -35,9 +39,20 @@ export class Store {
   private readonly listeners = new Set<Listener>();
   private readonly onModelChange = (): void => this.pull();
 
+  private cache: {
+    graph: unknown;
+    expanded: readonly string[];
+    hierarchy: Hierarchy;
+    visible: VisibleGraph;
+  } | null = null;
+
   constructor(private readonly model: WidgetModel) {
     this.state = this.read();
     for (const key of SYNCED) model.on(`change:${key}`, this.onModelChange);
+    // A fresh view opens at the deepest level that stays readable; Python can set `expanded` later.
+    if (this.state.expanded.length === 0 && this.state.graph.groups.length > 0) {
+      this.setExpanded(defaultExpanded(this.state.hierarchy));
+    }
   }
 
   get current(): ViewState {
@@ -50,8 +65,55 @@ export class Store {
     return () => this.listeners.delete(listener);
   }
 
+  /** Select a node or group (or clear with ""), expanding what hides it. */
   select(id: string): void {
+    const { hierarchy, visible: shown, expanded } = this.state;
+    if (id !== "" && !shown.representative.has(id)) return;
+    if (id !== "" && shown.representative.get(id) !== id) {
+      this.setExpanded(reveal(hierarchy, expanded, id));
+    }
     this.write("selected", id);
+  }
+
+  /** Expand a collapsed group (or every group of a fold), or collapse an expanded one. */
+  toggle(id: string): void {
+    const item = this.state.visible.items.find((i) => i.id === id);
+    const open = new Set(this.state.expanded);
+    if (item?.kind === "fold") {
+      for (const member of item.members ?? []) open.add(member);
+    } else if (open.has(id)) {
+      open.delete(id);
+    } else if (this.state.hierarchy.groups.has(id)) {
+      for (const ancestor of this.state.hierarchy.ancestors(id)) open.add(ancestor);
+      open.add(id);
+    }
+    this.setExpanded([...open]);
+  }
+
+  expandAll(): void {
+    this.setExpanded(this.state.graph.groups.map((g) => g.id));
+  }
+
+  collapseAll(): void {
+    this.setExpanded([]);
+  }
+
+  /** Expand exactly the groups less than `depth` levels down (0 collapses everything). */
+  expandToDepth(depth: number): void {
+    const { hierarchy } = this.state;
+    this.setExpanded(
+      this.state.graph.groups.filter((g) => hierarchy.depth(g.id) < depth).map((g) => g.id),
+    );
+  }
+
+  setExpanded(ids: readonly string[]): void {
+    const known = this.state.hierarchy.groups;
+    // keep the payload's order, so the trait reads the same whichever way it was built
+    const wanted = new Set(ids);
+    this.write(
+      "expanded",
+      this.state.graph.groups.filter((g) => wanted.has(g.id) && known.has(g.id)).map((g) => g.id),
+    );
   }
 
   setOrientation(orientation: Orientation): void {
@@ -64,7 +126,7 @@ export class Store {
   }
 
   private write<K extends keyof Traits>(key: K, value: Traits[K]): void {
-    if (this.model.get(key) === value) return;
+    if (sameValue(this.model.get(key), value)) return;
     this.model.set(key, value);
     this.model.save_changes();
     this.pull();
@@ -72,6 +134,16 @@ export class Store {
 
   private pull(): void {
     this.state = this.read();
+    const { selected, visible: shown, hierarchy, expanded } = this.state;
+    if (
+      selected !== "" &&
+      shown.representative.has(selected) &&
+      shown.representative.get(selected) !== selected
+    ) {
+      // selected from Python while hidden: reveal it (this write pulls again, now visible)
+      this.setExpanded(reveal(hierarchy, expanded, selected));
+      return;
+    }
     for (const listener of this.listeners) listener(this.state);
   }
 
@@ -84,16 +156,35 @@ export class Store {
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
+    const expanded = this.model.get("expanded") ?? [];
+    if (this.cache === null || this.cache.graph !== raw || this.cache.expanded !== expanded) {
+      const hierarchy = this.cache?.graph === raw ? this.cache.hierarchy : new Hierarchy(graph);
+      this.cache = {
+        graph: raw,
+        expanded,
+        hierarchy,
+        visible: visible(hierarchy, expanded, { fold: true }),
+      };
+    }
     return {
       graph,
       orientation: this.model.get("orientation") === "LR" ? "LR" : "TB",
       selected: this.model.get("selected") ?? "",
-      expanded: this.model.get("expanded") ?? [],
+      expanded,
       metric: this.model.get("metric") ?? "",
       height: this.model.get("height") ?? 600,
       error,
+      hierarchy: this.cache.hierarchy,
+      visible: this.cache.visible,
     };
   }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((v, i) => v === b[i]);
+  }
+  return a === b;
 }
 
 function emptyPayload(): Payload {

@@ -4,7 +4,7 @@
  * layout in a worker.
  */
 
-import type { Edge, GraphNode, Orientation } from "../types";
+import type { Orientation } from "../types";
 
 export interface Box {
   id: string;
@@ -25,24 +25,21 @@ export const NODE_HEIGHT = 56;
 const GAP = 36;
 const MARGIN = 16;
 
-export function chainLayout(
-  nodes: readonly GraphNode[],
-  _edges: readonly Edge[],
-  orientation: Orientation,
-): Layout {
+/** Boxes for `ids`, in that order, along one axis. */
+export function chainLayout(ids: readonly string[], orientation: Orientation): Layout {
   const boxes = new Map<string, Box>();
   const step = orientation === "TB" ? NODE_HEIGHT + GAP : NODE_WIDTH + GAP;
-  nodes.forEach((node, i) => {
+  ids.forEach((id, i) => {
     const along = MARGIN + i * step;
-    boxes.set(node.id, {
-      id: node.id,
+    boxes.set(id, {
+      id,
       x: orientation === "TB" ? MARGIN : along,
       y: orientation === "TB" ? along : MARGIN,
       width: NODE_WIDTH,
       height: NODE_HEIGHT,
     });
   });
-  const length = nodes.length === 0 ? 0 : 2 * MARGIN + nodes.length * step - GAP;
+  const length = ids.length === 0 ? 0 : 2 * MARGIN + ids.length * step - GAP;
   const breadth = 2 * MARGIN + (orientation === "TB" ? NODE_WIDTH : NODE_HEIGHT);
   return orientation === "TB"
     ? { boxes, width: breadth, height: length }

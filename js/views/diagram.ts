@@ -1,11 +1,15 @@
 /**
- * The diagram view: draws the store's graph as SVG boxes and arrows, and turns clicks into
+ * The diagram view: draws the store's visible graph as SVG boxes and arrows, and turns clicks into
  * store actions. Model strings are user data, so they only ever reach the DOM as textContent.
+ *
+ * Interim drawing: boxes follow one axis in call order (an expanded group gets a header box
+ * before its children); the layered, per-group layout of the diagram issue replaces it.
  */
 
 import { chainLayout, type Layout } from "../graph/layout";
+import type { Container, Item, VisibleEdge, VisibleGraph } from "../graph/visible";
 import type { Store, ViewState } from "../store";
-import type { Edge, GraphNode, Orientation } from "../types";
+import type { Orientation } from "../types";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -41,9 +45,42 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
   };
 }
 
+type Entry = { kind: "item"; item: Item } | { kind: "container"; container: Container };
+
+/** Boxes in drawing order: each container's header, then its children, depth first. */
+function drawingOrder(shown: VisibleGraph): Entry[] {
+  const items = new Map(shown.items.map((i) => [i.id, i]));
+  const containers = new Map(shown.containers.map((c) => [c.id, c]));
+  const order: Entry[] = [];
+  const visit = (id: string): void => {
+    const container = containers.get(id);
+    if (container !== undefined) {
+      order.push({ kind: "container", container });
+      for (const child of container.children) visit(child);
+      return;
+    }
+    const item = items.get(id);
+    if (item !== undefined) order.push({ kind: "item", item });
+  };
+  const topLevel = [
+    ...shown.containers.filter((c) => c.parent === null).map((c) => c.id),
+    ...shown.items.filter((i) => i.parent === null).map((i) => i.id),
+  ];
+  const rank = new Map(shown.items.map((item, i) => [item.id, i]));
+  // a container sits where its first item does
+  const firstItem = (id: string): number => {
+    const container = containers.get(id);
+    if (container === undefined) return rank.get(id) ?? 0;
+    return Math.min(...container.children.map(firstItem), Number.MAX_SAFE_INTEGER);
+  };
+  for (const id of topLevel.sort((a, b) => firstItem(a) - firstItem(b))) visit(id);
+  return order;
+}
+
 function drawSvg(state: ViewState, store: Store): SVGSVGElement {
-  const { nodes, edges } = state.graph;
-  const layout = chainLayout(nodes, edges, state.orientation);
+  const order = drawingOrder(state.visible);
+  const ids = order.map((e) => (e.kind === "item" ? e.item.id : e.container.id));
+  const layout = chainLayout(ids, state.orientation);
   const svg = svgElement("svg", {
     class: "ts-canvas",
     width: String(layout.width),
@@ -54,53 +91,142 @@ function drawSvg(state: ViewState, store: Store): SVGSVGElement {
   });
   svg.append(arrowMarker());
   const edgeLayer = svgElement("g", { class: "ts-edges" });
-  for (const edge of edges) {
+  for (const edge of state.visible.edges) {
     const line = edgeLine(edge, layout, state.orientation);
     if (line !== null) edgeLayer.append(line);
   }
   const nodeLayer = svgElement("g", { class: "ts-nodes" });
-  for (const node of nodes) {
-    nodeLayer.append(nodeBox(node, layout, node.id === state.selected, store));
-  }
+  for (const entry of order) nodeLayer.append(box(entry, layout, state, store));
   svg.append(edgeLayer, nodeLayer);
   return svg;
 }
 
-function nodeBox(node: GraphNode, layout: Layout, selected: boolean, store: Store): SVGGElement {
-  const box = layout.boxes.get(node.id);
+function box(entry: Entry, layout: Layout, state: ViewState, store: Store): SVGGElement {
+  const id = entry.kind === "item" ? entry.item.id : entry.container.id;
+  const place = layout.boxes.get(id);
+  const width = place?.width ?? 0;
+  const height = place?.height ?? 0;
+  const { lines, kind, toggle, failed } = describe(entry, state);
+  const selectedId =
+    entry.kind === "item" && entry.item.kind === "fold" ? entry.item.members?.[0] : id;
+  const classes = [
+    "ts-node",
+    `ts-kind-${kind}`,
+    failed ? "ts-failed" : "",
+    state.selected !== "" && state.selected === selectedId ? "ts-selected" : "",
+  ];
   const g = svgElement("g", {
-    class: `ts-node ts-kind-${node.kind}${node.error === undefined ? "" : " ts-failed"}${selected ? " ts-selected" : ""}`,
-    "data-node-id": node.id,
-    transform: `translate(${box?.x ?? 0},${box?.y ?? 0})`,
+    class: classes.filter((c) => c !== "").join(" "),
+    "data-node-id": id,
+    transform: `translate(${place?.x ?? 0},${place?.y ?? 0})`,
     tabindex: "0",
   });
-  const width = box?.width ?? 0;
-  const height = box?.height ?? 0;
   g.append(svgElement("rect", { width: String(width), height: String(height), rx: "8", ry: "8" }));
-  const shape = node.outputs[0]?.shape ?? node.inputs[0]?.shape;
-  const lines: [string, string][] = [
-    ["ts-op", node.op],
-    ["ts-label", node.label],
-    ["ts-shape", shape === undefined ? "" : `[${shape.join(", ")}]`],
-  ];
   lines.forEach(([cls, text], i) => {
     const t = svgElement("text", { class: cls, x: String(width / 2), y: String(17 + i * 15) });
     t.textContent = text;
     g.append(t);
   });
-  g.addEventListener("click", () => store.select(node.id));
+  if (toggle !== null) {
+    const handle = svgElement("text", {
+      class: "ts-toggle",
+      x: "12",
+      y: "20",
+      "data-action": "toggle",
+    });
+    handle.textContent = toggle;
+    handle.addEventListener("click", (event) => {
+      event.stopPropagation();
+      store.toggle(id);
+    });
+    g.append(handle);
+    g.addEventListener("dblclick", () => store.toggle(id));
+  }
+  g.addEventListener("click", () => store.select(selectedId ?? id));
   g.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === " ") store.select(node.id);
+    if (event.key === "Enter" || event.key === " ") store.select(selectedId ?? id);
   });
   return g;
 }
 
-function edgeLine(edge: Edge, layout: Layout, orientation: Orientation): SVGLineElement | null {
+interface Description {
+  lines: [string, string][];
+  kind: string;
+  toggle: string | null;
+  failed: boolean;
+}
+
+function describe(entry: Entry, state: ViewState): Description {
+  if (entry.kind === "container") {
+    const { group } = entry.container;
+    return {
+      lines: [
+        ["ts-op", group.op],
+        ["ts-label", group.label],
+      ],
+      kind: "container",
+      toggle: "▾",
+      failed: false,
+    };
+  }
+  const { item } = entry;
+  if (item.kind === "node" && item.node !== undefined) {
+    const node = item.node;
+    const shape = node.outputs[0]?.shape ?? node.inputs[0]?.shape;
+    return {
+      lines: [
+        ["ts-op", node.op],
+        ["ts-label", node.label],
+        ["ts-shape", shape === undefined ? "" : `[${shape.join(", ")}]`],
+      ],
+      kind: node.kind,
+      toggle: null,
+      failed: node.error !== undefined,
+    };
+  }
+  const group = item.group;
+  const members = item.members ?? [];
+  const inside = countLeaves(state, item.kind === "fold" ? members : [item.id]);
+  const label =
+    item.kind === "fold"
+      ? `${members[0]} … ${members[members.length - 1]}`
+      : (group?.label ?? item.id);
+  return {
+    lines: [
+      ["ts-op", item.kind === "fold" ? `${group?.op ?? ""} ×${members.length}` : (group?.op ?? "")],
+      ["ts-label", label],
+      ["ts-shape", `${inside} layers`],
+    ],
+    kind: item.kind,
+    toggle: "▸",
+    failed: false,
+  };
+}
+
+function countLeaves(state: ViewState, groups: readonly string[]): number {
+  let count = 0;
+  const visit = (id: string): void => {
+    const group = state.hierarchy.groups.get(id);
+    if (group === undefined) {
+      count += 1;
+      return;
+    }
+    for (const child of group.children) visit(child);
+  };
+  for (const id of groups) visit(id);
+  return count;
+}
+
+function edgeLine(
+  edge: VisibleEdge,
+  layout: Layout,
+  orientation: Orientation,
+): SVGLineElement | null {
   const a = layout.boxes.get(edge.source);
   const b = layout.boxes.get(edge.target);
   if (a === undefined || b === undefined) return null;
   const tb = orientation === "TB";
-  const line = svgElement("line", {
+  return svgElement("line", {
     class: "ts-edge",
     x1: String(tb ? a.x + a.width / 2 : a.x + a.width),
     y1: String(tb ? a.y + a.height : a.y + a.height / 2),
@@ -110,7 +236,6 @@ function edgeLine(edge: Edge, layout: Layout, orientation: Orientation): SVGLine
     "data-source": edge.source,
     "data-target": edge.target,
   });
-  return line as SVGLineElement;
 }
 
 function arrowMarker(): SVGDefsElement {
@@ -126,7 +251,7 @@ function arrowMarker(): SVGDefsElement {
   });
   marker.append(svgElement("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "ts-arrowhead" }));
   defs.append(marker);
-  return defs as SVGDefsElement;
+  return defs;
 }
 
 function svgElement<K extends keyof SVGElementTagNameMap>(

@@ -14,7 +14,22 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
   toggle.addEventListener("click", () =>
     store.setOrientation(store.current.orientation === "TB" ? "LR" : "TB"),
   );
-  bar.append(title, toggle);
+  const action = (name: string, text: string, hint: string, run: () => void): HTMLButtonElement => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "ts-button";
+    button.dataset.action = name;
+    button.textContent = text;
+    button.title = hint;
+    button.addEventListener("click", run);
+    return button;
+  };
+  bar.append(
+    title,
+    action("expand-all", "Expand all", "Open every module group", () => store.expandAll()),
+    action("collapse-all", "Collapse all", "Close every module group", () => store.collapseAll()),
+    toggle,
+  );
   el.append(bar);
 
   const update = (state: ViewState): void => {

@@ -27,7 +27,9 @@ import nbformat
 from playwright.sync_api import Error, Locator, Page, expect
 
 Ui = Literal["lab", "notebook"]
-CELL = ".jp-Notebook .jp-Cell"
+# JupyterLab restores the tabs of earlier pages from its server-side workspace: only the notebook
+# in the tab that is showing counts
+CELL = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
 KERNEL_TIMEOUT_MS = 120_000
 CELL_TIMEOUT_MS = 120_000
 
@@ -47,7 +49,8 @@ class JupyterServer:
         return name
 
     def page_url(self, path: str, ui: Ui) -> str:
-        return f"{self.url}/lab/tree/{path}" if ui == "lab" else f"{self.url}/notebooks/{path}"
+        # `reset` starts JupyterLab with a fresh workspace instead of the tabs earlier tests left
+        return f"{self.url}/lab/tree/{path}?reset" if ui == "lab" else f"{self.url}/notebooks/{path}"
 
 
 def free_port() -> int:
@@ -132,7 +135,7 @@ class NotebookPage:
 
     def wait_for_idle_kernel(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
         """Wait until the notebook's kernel is connected and idle."""
-        indicator = self.page.locator(".jp-Notebook-ExecutionIndicator").first
+        indicator = self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator")
         expect(indicator).to_have_attribute("data-status", "idle", timeout=timeout_ms)
 
     def cell(self, index: int) -> Locator:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -40,4 +41,26 @@ def test_python_payload_is_drawn_and_click_reaches_kernel(
     expect(nb.node(0, "classifier.1")).to_have_class("ts-node ts-kind-module ts-selected")
     nb.wait_for_output(2, lambda text: text.strip() == "SELECTED='classifier.1'")
     page.screenshot(path=str(artifacts / f"slice-{ui}.png"))
+    assert nb.errors == [], nb.errors
+
+
+EXPANDED = "print('EXPANDED=' + repr(sorted(view.expanded)))"
+OPEN_FEATURES = "view.expanded = ['classifier', 'features']"
+
+
+def test_collapsing_in_the_page_and_expanding_from_python(page: Page, jupyter: JupyterServer) -> None:
+    path = jupyter.write_notebook("expand.ipynb", [DRAW, EXPANDED, OPEN_FEATURES])
+    nb = NotebookPage(page, jupyter, path, "lab")
+    nb.run_cell(0)
+    expect(nb.node(0, "features.0")).to_be_visible(timeout=30_000)
+    # AlexNet is small: the first view opens fully expanded, and says so to the kernel
+    nb.wait_for_output(1, lambda text: text.strip() == "EXPANDED=['classifier', 'features']")
+
+    nb.node(0, "features").locator('[data-action="toggle"]').click()
+    expect(nb.node(0, "features.0")).to_have_count(0)
+    expect(nb.node(0, "features")).to_have_class(re.compile(r"\bts-kind-group\b"))
+    nb.wait_for_output(1, lambda text: text.strip() == "EXPANDED=['classifier']")
+
+    nb.run_cell(2)
+    expect(nb.node(0, "features.0")).to_be_visible(timeout=30_000)
     assert nb.errors == [], nb.errors

@@ -31,7 +31,9 @@ describe("the widget rendered with a fake model", () => {
   it("draws every payload node with its type, name and output shape", () => {
     const { el } = render(new FakeModel());
     const payload = goldenPayload();
-    expect(el.querySelectorAll(".ts-node")).toHaveLength(payload.nodes.length);
+    // the small golden graph opens fully expanded: every node drawn, plus a header per group
+    for (const n of payload.nodes) expect(node(el, n.id)).toBeDefined();
+    expect(el.querySelectorAll(".ts-kind-container")).toHaveLength(payload.groups.length);
     const conv = node(el, "blocks.0.conv");
     expect(conv.querySelector(".ts-op")?.textContent).toBe("Conv2d");
     expect(conv.querySelector(".ts-label")?.textContent).toBe("blocks.0.conv");
@@ -44,7 +46,7 @@ describe("the widget rendered with a fake model", () => {
     const model = new FakeModel();
     const { el } = render(model);
     node(el, "add#1").dispatchEvent(new MouseEvent("click", { bubbles: true }));
-    expect(model.saved).toEqual([{ selected: "add#1" }]);
+    expect(model.saved.at(-1)).toEqual({ selected: "add#1" });
     expect(node(el, "add#1").classList.contains("ts-selected")).toBe(true);
   });
 
@@ -64,7 +66,62 @@ describe("the widget rendered with a fake model", () => {
     const model = new FakeModel();
     const { el } = render(model);
     el.querySelector<HTMLButtonElement>('[data-action="orientation"]')?.click();
-    expect(model.saved).toEqual([{ orientation: "LR" }]);
+    expect(model.saved.at(-1)).toEqual({ orientation: "LR" });
+  });
+
+  it("opens a fresh view expanded as deep as stays readable, and tells the kernel", () => {
+    const model = new FakeModel();
+    render(model);
+    expect(model.saved[0]).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
+  });
+
+  it("keeps the expansion Python chose", () => {
+    const model = new FakeModel({ expanded: ["blocks"] });
+    const { el } = render(model);
+    expect(model.saved).toEqual([]);
+    // blocks.1 repeats blocks.0: both collapsed, they fold into one box
+    expect(node(el, "blocks.0×2").querySelector(".ts-op")?.textContent).toBe("Block ×2");
+  });
+
+  it("collapses and expands a group from its toggle, writing `expanded`", () => {
+    const model = new FakeModel({ expanded: ["blocks", "blocks.0", "blocks.1"] });
+    const { el } = render(model);
+    node(el, "blocks")
+      .querySelector<SVGTextElement>('[data-action="toggle"]')
+      ?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(model.saved.at(-1)).toEqual({ expanded: ["blocks.0", "blocks.1"] });
+    expect(() => node(el, "blocks.0.conv")).toThrow("not drawn");
+    expect(node(el, "blocks").classList.contains("ts-kind-group")).toBe(true);
+    node(el, "blocks").dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
+    expect(node(el, "blocks.0.conv")).toBeDefined();
+  });
+
+  it("opens every block of a fold from its toggle", () => {
+    const model = new FakeModel({ expanded: ["blocks"] });
+    const { el } = render(model);
+    node(el, "blocks.0×2")
+      .querySelector<SVGTextElement>('[data-action="toggle"]')
+      ?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
+  });
+
+  it("expand all and collapse all", () => {
+    const model = new FakeModel({ expanded: ["blocks"] });
+    const { el } = render(model);
+    el.querySelector<HTMLButtonElement>('[data-action="collapse-all"]')?.click();
+    expect(model.saved.at(-1)).toEqual({ expanded: [] });
+    expect(el.querySelectorAll(".ts-kind-group")).toHaveLength(1);
+    el.querySelector<HTMLButtonElement>('[data-action="expand-all"]')?.click();
+    expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
+  });
+
+  it("reveals a node that Python selects while it is hidden", () => {
+    const model = new FakeModel({ expanded: ["blocks"] });
+    const { el } = render(model);
+    model.setFromKernel("selected", "blocks.1.conv");
+    expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.1"] });
+    expect(node(el, "blocks.1.conv").classList.contains("ts-selected")).toBe(true);
   });
 
   it("shows model strings as text, never as markup", () => {
