@@ -1,6 +1,7 @@
 /** Wires a store to the views inside one root element; used by the widget and the standalone page. */
 
 import { Store, type WidgetModel } from "./store";
+import { renderDetails } from "./views/details";
 import { renderDiagram } from "./views/diagram";
 import { renderToolbar } from "./views/toolbar";
 
@@ -14,11 +15,15 @@ export function mount(el: HTMLElement, model: WidgetModel): () => void {
     root.style.height = `${store.current.height}px`;
   };
   applyHeight();
+  const body = document.createElement("div");
+  body.className = "ts-body";
   const cleanups = [
     renderToolbar(root, store),
-    renderDiagram(root, store),
+    renderDiagram(body, store),
+    renderDetails(body, store),
     store.subscribe(applyHeight),
   ];
+  root.append(body);
   return () => {
     for (const cleanup of cleanups) cleanup();
     store.dispose();

@@ -40,6 +40,10 @@ def test_python_payload_is_drawn_and_click_reaches_kernel(
     nb.node(0, "classifier.1").click()
     expect(nb.node(0, "classifier.1")).to_have_class("ts-node ts-kind-module ts-selected")
     nb.wait_for_output(2, lambda text: text.strip() == "SELECTED='classifier.1'")
+    details = nb.widget(0).locator(".ts-details")
+    expect(details.locator(".ts-details-title")).to_have_text("Linear")
+    # Linear(9216, 4096): 9216·4096 + 4096 parameters, shown humanised in the panel
+    expect(details.locator(".ts-details-stats tr").first).to_contain_text("37.75 M")
     page.screenshot(path=str(artifacts / f"slice-{ui}.png"))
     assert nb.errors == [], nb.errors
 

@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { formatBytes, formatCount, formatShare, formatStat } from "../../js/format";
+import widget from "../../js/widget";
+import { FakeModel, goldenPayload } from "./fake-model";
+
+type RenderArgs = Parameters<NonNullable<typeof widget.render>>[0];
+
+function render(model: FakeModel): HTMLElement {
+  const el = document.createElement("div");
+  document.body.append(el);
+  widget.render({ model, el } as unknown as RenderArgs);
+  return el;
+}
+
+function rows(el: HTMLElement, selector: string): string[][] {
+  return [...el.querySelectorAll(`${selector} tr`)].map((tr) =>
+    [...tr.children].map((cell) => cell.textContent ?? ""),
+  );
+}
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+describe("formatting", () => {
+  it("humanises counts and bytes", () => {
+    expect(formatCount(61_100_840)).toBe("61.10 M");
+    expect(formatCount(714_188_480)).toBe("714.19 M");
+    expect(formatCount(999)).toBe("999");
+    expect(formatBytes(2048)).toBe("2.00 KiB");
+    expect(formatBytes(3 * 2 ** 30)).toBe("3.00 GiB");
+    expect(formatBytes(12)).toBe("12 B");
+  });
+
+  it("formats a stat by its column and gives shares of the total", () => {
+    expect(formatStat({ key: "t", label: "T", unit: "ms", kind: "count" }, 1.5)).toBe("1.500 ms");
+    expect(formatStat({ key: "s", label: "S", unit: "", kind: "shape" }, [[1, 2]])).toBe("[1, 2]");
+    expect(formatShare(112, 260)).toBe("43.1%");
+    expect(formatShare(1, 100_000)).toBe("<0.1%");
+    expect(formatShare(5, 0)).toBe("");
+  });
+});
+
+describe("the details panel", () => {
+  it("is hidden until something is selected", () => {
+    const el = render(new FakeModel());
+    expect(el.querySelector<HTMLElement>(".ts-details")?.hidden).toBe(true);
+  });
+
+  it("shows a node's type, path, repr, attributes, tensors and stats with shares", () => {
+    const el = render(new FakeModel({ selected: "blocks.0.conv" }));
+    const panel = el.querySelector<HTMLElement>(".ts-details");
+    expect(panel?.hidden).toBe(false);
+    expect(panel?.querySelector(".ts-details-title")?.textContent).toBe("Conv2d");
+    expect(rows(el, ".ts-details-facts")).toContainEqual(["module", "blocks.0.conv"]);
+    expect(panel?.querySelector(".ts-details-repr")?.textContent).toBe(
+      "Conv2d(3, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))",
+    );
+    expect(rows(el, ".ts-details-attrs")).toContainEqual(["kernel_size", "[3, 3]"]);
+    expect(rows(el, ".ts-details-tensors")).toEqual([
+      ["input 0", "[2, 3, 8, 8] float32"],
+      ["output 0", "[2, 4, 8, 8] float32"],
+    ]);
+    // 112 of 260 parameters; 2048 of 6144 activation bytes
+    expect(rows(el, ".ts-details-stats")).toEqual([
+      ["Params", "112", "43.1%"],
+      ["Activations", "2.00 KiB", "33.3%"],
+    ]);
+  });
+
+  it("shows the trace error and the uncounted ops of the node that has them", () => {
+    const el = render(new FakeModel({ selected: "add#1" }));
+    expect(el.querySelector(".ts-details-error")?.textContent).toContain("example failure");
+    const other = render(new FakeModel({ selected: "blocks.1.conv" }));
+    expect(other.querySelector(".ts-details-uncounted")?.textContent).toBe("aten.foo");
+  });
+
+  it("shows a group's totals and what it repeats", () => {
+    const el = render(new FakeModel({ selected: "blocks.1" }));
+    expect(rows(el, ".ts-details-facts")).toContainEqual(["repeats", "blocks.0"]);
+    expect(rows(el, ".ts-details-stats")).toEqual([["Params", "148", "56.9%"]]);
+  });
+
+  it("follows a click in the diagram and clears with the close button", () => {
+    const model = new FakeModel();
+    const el = render(model);
+    const target = [...el.querySelectorAll("[data-node-id]")].find(
+      (g) => g.getAttribute("data-node-id") === "output",
+    );
+    target?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    expect(el.querySelector(".ts-details-title")?.textContent).toBe("Output");
+    el.querySelector<HTMLButtonElement>('[data-action="close-details"]')?.click();
+    expect(model.saved.at(-1)).toEqual({ selected: "" });
+    expect(el.querySelector<HTMLElement>(".ts-details")?.hidden).toBe(true);
+  });
+
+  it("keeps hostile strings as text", () => {
+    const payload = goldenPayload();
+    const target = payload.nodes[1];
+    if (target === undefined) throw new Error("golden payload changed");
+    target.repr = "<img src=x onerror=alert(1)>";
+    target.attrs = { "<b>": "<script>alert(1)</script>" };
+    const el = render(new FakeModel({ graph: payload, selected: target.id }));
+    expect(el.querySelector(".ts-details-repr")?.textContent).toBe("<img src=x onerror=alert(1)>");
+    expect(el.querySelector(".ts-details img, .ts-details script, .ts-details b")).toBeNull();
+  });
+});
