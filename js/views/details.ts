@@ -12,10 +12,6 @@ export function renderDetails(el: HTMLElement, store: Store): () => void {
   const panel = document.createElement("aside");
   panel.className = "ts-details";
   el.append(panel);
-  const onKey = (event: KeyboardEvent): void => {
-    if (event.key === "Escape") store.select("");
-  };
-  panel.addEventListener("keydown", onKey);
 
   const update = (state: ViewState): void => {
     panel.replaceChildren();

@@ -68,3 +68,19 @@ def test_collapsing_in_the_page_and_expanding_from_python(page: Page, jupyter: J
     nb.run_cell(2)
     expect(nb.node(0, "features.0")).to_be_visible(timeout=30_000)
     assert nb.errors == [], nb.errors
+
+
+def test_search_finds_and_reveals_a_nested_node(page: Page, jupyter: JupyterServer) -> None:
+    path = jupyter.write_notebook("search.ipynb", [DRAW, SELECTED, EXPANDED])
+    nb = NotebookPage(page, jupyter, path, "lab")
+    nb.run_cell(0)
+    widget = nb.widget(0)
+    widget.locator('[data-action="collapse-all"]').click()
+    expect(nb.node(0, "classifier.4")).to_have_count(0)
+    widget.locator(".ts-search-input").fill("classifier.4")
+    widget.locator(".ts-search-hit", has_text="classifier.4").click()
+    expect(nb.node(0, "classifier.4")).to_be_visible()
+    expect(nb.node(0, "classifier.4")).to_have_class(re.compile(r"\bts-selected\b"))
+    nb.wait_for_output(1, lambda text: text.strip() == "SELECTED='classifier.4'")
+    nb.wait_for_output(2, lambda text: text.strip() == "EXPANDED=['classifier']")
+    assert nb.errors == [], nb.errors
