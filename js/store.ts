@@ -120,6 +120,12 @@ export class Store {
     this.write("orientation", orientation);
   }
 
+  /** Colour nodes by a statistic column's key, or stop with "". */
+  setMetric(key: string): void {
+    const known = key === "" || this.state.graph.columns.some((c) => c.key === key);
+    if (known) this.write("metric", key);
+  }
+
   dispose(): void {
     for (const key of SYNCED) this.model.off(`change:${key}`, this.onModelChange);
     this.listeners.clear();

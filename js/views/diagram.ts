@@ -6,6 +6,8 @@
  * before its children); the layered, per-group layout of the diagram issue replaces it.
  */
 
+import { formatStat } from "../format";
+import { metricScale, type Scale } from "../graph/colour";
 import { chainLayout, type Layout } from "../graph/layout";
 import type { Container, Item, VisibleEdge, VisibleGraph } from "../graph/visible";
 import type { Store, ViewState } from "../store";
@@ -35,7 +37,9 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       banner.textContent = failed.error;
       root.append(banner);
     }
-    root.append(drawSvg(state, store));
+    const shading = shade(state);
+    if (shading !== null) root.append(legend(state, shading));
+    root.append(drawSvg(state, store, shading));
   };
   draw(store.current);
   const unsubscribe = store.subscribe(draw);
@@ -77,7 +81,50 @@ function drawingOrder(shown: VisibleGraph): Entry[] {
   return order;
 }
 
-function drawSvg(state: ViewState, store: Store): SVGSVGElement {
+interface Shading {
+  scale: Scale;
+  value: (entry: Entry) => number | undefined;
+}
+
+/** How to shade boxes by the chosen metric, or null when no metric is chosen. */
+function shade(state: ViewState): Shading | null {
+  const metric = state.metric;
+  if (metric === "" || !state.graph.columns.some((c) => c.key === metric)) return null;
+  const number = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+  const value = (entry: Entry): number | undefined => {
+    if (entry.kind === "container") return undefined;
+    const { item } = entry;
+    if (item.node !== undefined) return number(item.node.stats[metric]);
+    if (item.kind === "fold") {
+      // a fold stands for all its blocks: their sum
+      return (item.members ?? []).reduce(
+        (sum, id) => sum + (number(state.hierarchy.groups.get(id)?.stats[metric]) ?? 0),
+        0,
+      );
+    }
+    return number(item.group?.stats[metric]);
+  };
+  const values = drawingOrder(state.visible).map(value);
+  return { scale: metricScale(values), value };
+}
+
+function legend(state: ViewState, shading: Shading): HTMLElement {
+  const column = state.graph.columns.find((c) => c.key === state.metric);
+  const element = document.createElement("div");
+  element.className = "ts-legend";
+  const bar = document.createElement("span");
+  bar.className = "ts-legend-bar";
+  const label = document.createElement("span");
+  const { min, max, log } = shading.scale;
+  label.textContent =
+    column === undefined || max === 0
+      ? `${state.metric}: nothing to shade`
+      : `${column.label}: ${formatStat(column, min)} → ${formatStat(column, max)}${log ? " (log scale)" : ""}`;
+  element.append(label, bar);
+  return element;
+}
+
+function drawSvg(state: ViewState, store: Store, shading: Shading | null): SVGSVGElement {
   const order = drawingOrder(state.visible);
   const ids = order.map((e) => (e.kind === "item" ? e.item.id : e.container.id));
   const layout = chainLayout(ids, state.orientation);
@@ -96,7 +143,19 @@ function drawSvg(state: ViewState, store: Store): SVGSVGElement {
     if (line !== null) edgeLayer.append(line);
   }
   const nodeLayer = svgElement("g", { class: "ts-nodes" });
-  for (const entry of order) nodeLayer.append(box(entry, layout, state, store));
+  for (const entry of order) {
+    const g = box(entry, layout, state, store);
+    const strength = shading?.scale.at(shading.value(entry)) ?? null;
+    if (strength !== null) {
+      const percent = Math.round(strength * 100);
+      g.dataset.metricStrength = String(percent);
+      g.querySelector("rect")?.setAttribute(
+        "style",
+        `fill: color-mix(in srgb, var(--ts-heat) ${percent}%, var(--ts-node-bg))`,
+      );
+    }
+    nodeLayer.append(g);
+  }
   svg.append(edgeLayer, nodeLayer);
   return svg;
 }

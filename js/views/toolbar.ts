@@ -24,8 +24,13 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     button.addEventListener("click", run);
     return button;
   };
+  const metric = document.createElement("select");
+  metric.className = "ts-metric";
+  metric.title = "Colour the boxes by a statistic";
+  metric.addEventListener("change", () => store.setMetric(metric.value));
   bar.append(
     title,
+    metric,
     action("expand-all", "Expand all", "Open every module group", () => store.expandAll()),
     action("collapse-all", "Collapse all", "Close every module group", () => store.collapseAll()),
     toggle,
@@ -34,6 +39,21 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
 
   const update = (state: ViewState): void => {
     title.textContent = state.graph.model.name;
+    const choices: [string, string][] = [
+      ["", "Colour: none"],
+      ...state.graph.columns
+        .filter((c) => c.kind === "count" || c.kind === "bytes")
+        .map((c): [string, string] => [c.key, `Colour: ${c.label}`]),
+    ];
+    metric.replaceChildren(
+      ...choices.map(([value, text]) => {
+        const option = document.createElement("option");
+        option.value = value;
+        option.textContent = text;
+        return option;
+      }),
+    );
+    metric.value = state.metric;
     toggle.textContent = state.orientation === "TB" ? "Top → bottom" : "Left → right";
     toggle.title = "Switch between top-to-bottom and left-to-right layout";
   };

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { metricScale } from "../../js/graph/colour";
+import widget from "../../js/widget";
+import { FakeModel } from "./fake-model";
+
+type RenderArgs = Parameters<NonNullable<typeof widget.render>>[0];
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+describe("metricScale", () => {
+  it("is linear when values stay within two decades", () => {
+    const scale = metricScale([10, 20, 30, undefined]);
+    expect(scale.log).toBe(false);
+    expect(scale.at(10)).toBeCloseTo(0.1);
+    expect(scale.at(20)).toBeCloseTo(0.55);
+    expect(scale.at(30)).toBeCloseTo(1);
+  });
+
+  it("is logarithmic when they span orders of magnitude", () => {
+    const scale = metricScale([1, 1_000, 1_000_000]);
+    expect(scale.log).toBe(true);
+    // 1000 is halfway between 1 and 1e6 in decades
+    expect(scale.at(1_000)).toBeCloseTo(0.1 + 0.9 * 0.5);
+  });
+
+  it("shades nothing for zero, missing values, or no positive values at all", () => {
+    expect(metricScale([0, 5]).at(0)).toBeNull();
+    expect(metricScale([0, 5]).at(undefined)).toBeNull();
+    expect(metricScale([0, 0]).at(3)).toBeNull();
+    expect(metricScale([7]).at(7)).toBe(1);
+  });
+});
+
+describe("colour by metric", () => {
+  function render(model: FakeModel): HTMLElement {
+    const el = document.createElement("div");
+    document.body.append(el);
+    widget.render({ model, el } as unknown as RenderArgs);
+    return el;
+  }
+
+  const strength = (el: HTMLElement, id: string): string | undefined =>
+    [...el.querySelectorAll<SVGGElement>("[data-node-id]")].find(
+      (g) => g.getAttribute("data-node-id") === id,
+    )?.dataset.metricStrength;
+
+  it("shades boxes by the metric the kernel sets, with a legend", () => {
+    const model = new FakeModel({ expanded: ["blocks", "blocks.0", "blocks.1"] });
+    const el = render(model);
+    expect(el.querySelector(".ts-legend")).toBeNull();
+    model.setFromKernel("metric", "params");
+    // params 112 and 148 (linear scale): 112 is the minimum, 148 the maximum; 0 is unshaded
+    expect(strength(el, "blocks.0.conv")).toBe("10");
+    expect(strength(el, "blocks.1.conv")).toBe("100");
+    expect(strength(el, "add#1")).toBeUndefined();
+    expect(el.querySelector(".ts-legend")?.textContent).toBe("Params: 112 → 148");
+  });
+
+  it("writes the toolbar choice back as `metric`, and offers only numeric columns", () => {
+    const model = new FakeModel();
+    const el = render(model);
+    const select = el.querySelector<HTMLSelectElement>(".ts-metric");
+    expect([...(select?.options ?? [])].map((o) => o.value)).toEqual([
+      "",
+      "params",
+      "activation_bytes",
+    ]);
+    if (select === null) throw new Error("no metric select");
+    select.value = "activation_bytes";
+    select.dispatchEvent(new Event("change"));
+    expect(model.saved.at(-1)).toEqual({ metric: "activation_bytes" });
+  });
+
+  it("shades a fold by the sum of its blocks", () => {
+    const model = new FakeModel({ expanded: ["blocks"], metric: "params" });
+    const el = render(model);
+    // one fold (112 + 148) next to unshaded nodes: it is the maximum
+    expect(strength(el, "blocks.0×2")).toBe("100");
+  });
+});
