@@ -11,29 +11,32 @@ export function mount(el: HTMLElement, model: WidgetModel): () => void {
   const store = new Store(model);
   const root = document.createElement("div");
   root.className = "torchscope";
+  // focusable, so keys typed anywhere in the widget reach it (`/` search, `f` fit, Esc clear)
+  root.tabIndex = -1;
   el.append(root);
   const applyHeight = (): void => {
     root.style.height = `${store.current.height}px`;
   };
   applyHeight();
-  const body = document.createElement("div");
-  body.className = "ts-body";
-  // keys typed anywhere in the widget (`/` to search, Esc to clear the selection)
-  root.tabIndex = -1;
   const onKey = (event: KeyboardEvent): void => {
     if (event.key === "Escape") store.select("");
   };
   root.addEventListener("keydown", onKey);
+
+  const toolbar = renderToolbar(root, store);
+  const search = renderSearch(root.querySelector<HTMLElement>(".ts-toolbar") ?? root, store, root);
+  // attached before the views render: they find the widget root from where they are mounted
+  const body = document.createElement("div");
+  body.className = "ts-body";
+  root.append(body);
   const cleanups = [
-    renderToolbar(root, store),
+    toolbar,
+    search,
     renderDiagram(body, store),
     renderDetails(body, store),
     store.subscribe(applyHeight),
     () => root.removeEventListener("keydown", onKey),
   ];
-  const bar = root.querySelector<HTMLElement>(".ts-toolbar");
-  if (bar !== null) cleanups.push(renderSearch(bar, store, root));
-  root.append(body);
   return () => {
     for (const cleanup of cleanups) cleanup();
     store.dispose();

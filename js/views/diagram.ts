@@ -9,16 +9,44 @@
 import { formatStat } from "../format";
 import { metricScale, type Scale } from "../graph/colour";
 import { chainLayout, type Layout } from "../graph/layout";
+import { centerOn, fitTo, initial, inView, panBy, type Transform, zoomAt } from "../graph/viewport";
 import type { Container, Item, VisibleEdge, VisibleGraph } from "../graph/visible";
 import type { Store, ViewState } from "../store";
 import type { Orientation } from "../types";
 
 const SVG = "http://www.w3.org/2000/svg";
 
+/** The diagram's own view state: pan and zoom stay in the front end (not a synced trait). */
+interface Camera {
+  transform: Transform | null;
+  orientation: string;
+  selected: string;
+  layout: Layout | null;
+  viewport: SVGGElement | null;
+}
+
 export function renderDiagram(el: HTMLElement, store: Store): () => void {
   const root = document.createElement("div");
   root.className = "ts-diagram";
   el.append(root);
+  const camera: Camera = {
+    transform: null,
+    orientation: "",
+    selected: "",
+    layout: null,
+    viewport: null,
+  };
+  const size = (): [number, number] => [root.clientWidth || 800, root.clientHeight || 600];
+  const apply = (t: Transform): void => {
+    camera.transform = t;
+    camera.viewport?.setAttribute("transform", `translate(${t.x},${t.y}) scale(${t.k})`);
+    root.dataset.zoom = t.k.toFixed(3);
+  };
+  const fitAll = (): void => {
+    if (camera.layout === null) return;
+    const [w, h] = size();
+    apply(fitTo({ x: 0, y: 0, width: camera.layout.width, height: camera.layout.height }, w, h));
+  };
 
   const draw = (state: ViewState): void => {
     root.replaceChildren();
@@ -39,12 +67,85 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     }
     const shading = shade(state);
     if (shading !== null) root.append(legend(state, shading));
-    root.append(drawSvg(state, store, shading));
+    const { svg, layout, viewport } = drawSvg(state, store, shading);
+    root.append(svg);
+    camera.layout = layout;
+    camera.viewport = viewport;
+    const [w, h] = size();
+    if (camera.transform === null || camera.orientation !== state.orientation) {
+      apply(initial({ x: 0, y: 0, width: layout.width, height: layout.height }, w, h));
+    } else {
+      apply(camera.transform);
+    }
+    const box = layout.boxes.get(state.visible.representative.get(state.selected) ?? "");
+    const moved = camera.orientation !== state.orientation || camera.selected !== state.selected;
+    if (
+      box !== undefined &&
+      moved &&
+      camera.transform !== null &&
+      !inView(camera.transform, box, w, h)
+    ) {
+      // keep the selection in view across a re-layout, or when it is picked elsewhere
+      apply(centerOn(camera.transform, box, w, h));
+    }
+    camera.orientation = state.orientation;
+    camera.selected = state.selected;
   };
+
+  const onWheel = (event: WheelEvent): void => {
+    if (camera.transform === null) return;
+    event.preventDefault();
+    const rect = root.getBoundingClientRect();
+    apply(
+      zoomAt(
+        camera.transform,
+        event.clientX - rect.left,
+        event.clientY - rect.top,
+        Math.exp(-event.deltaY * 0.0015),
+      ),
+    );
+  };
+  let drag: { x: number; y: number; moved: boolean } | null = null;
+  const onDown = (event: PointerEvent): void => {
+    drag = { x: event.clientX, y: event.clientY, moved: false };
+  };
+  const onMove = (event: PointerEvent): void => {
+    if (drag === null || camera.transform === null) return;
+    const dx = event.clientX - drag.x;
+    const dy = event.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+    drag = { x: event.clientX, y: event.clientY, moved: true };
+    apply(panBy(camera.transform, dx, dy));
+  };
+  const onUp = (): void => {
+    // a drag that moved is a pan, not a click on whatever it started on
+    if (drag?.moved === true)
+      root.addEventListener("click", swallow, { capture: true, once: true });
+    drag = null;
+  };
+  const swallow = (event: Event): void => event.stopPropagation();
+  const onKey = (event: KeyboardEvent): void => {
+    if (event.target instanceof HTMLInputElement) return;
+    if (event.key === "f") fitAll();
+    const [w, h] = size();
+    if ((event.key === "+" || event.key === "=") && camera.transform)
+      apply(zoomAt(camera.transform, w / 2, h / 2, 1.25));
+    if (event.key === "-" && camera.transform) apply(zoomAt(camera.transform, w / 2, h / 2, 0.8));
+  };
+  root.addEventListener("wheel", onWheel, { passive: false });
+  root.addEventListener("pointerdown", onDown);
+  window.addEventListener("pointermove", onMove);
+  window.addEventListener("pointerup", onUp);
+  el.closest(".torchscope")?.addEventListener("keydown", onKey as EventListener);
+  root.addEventListener("ts-fit", fitAll);
+
   draw(store.current);
   const unsubscribe = store.subscribe(draw);
   return () => {
     unsubscribe();
+    window.removeEventListener("pointermove", onMove);
+    window.removeEventListener("pointerup", onUp);
+    el.closest(".torchscope")?.removeEventListener("keydown", onKey as EventListener);
     root.remove();
   };
 }
@@ -124,18 +225,22 @@ function legend(state: ViewState, shading: Shading): HTMLElement {
   return element;
 }
 
-function drawSvg(state: ViewState, store: Store, shading: Shading | null): SVGSVGElement {
+function drawSvg(
+  state: ViewState,
+  store: Store,
+  shading: Shading | null,
+): { svg: SVGSVGElement; layout: Layout; viewport: SVGGElement } {
   const order = drawingOrder(state.visible);
   const ids = order.map((e) => (e.kind === "item" ? e.item.id : e.container.id));
   const layout = chainLayout(ids, state.orientation);
   const svg = svgElement("svg", {
     class: "ts-canvas",
-    width: String(layout.width),
-    height: String(layout.height),
-    viewBox: `0 0 ${layout.width} ${layout.height}`,
+    width: "100%",
+    height: "100%",
     role: "img",
     "aria-label": `${state.graph.model.name} layer graph`,
   });
+  const viewport = svgElement("g", { class: "ts-viewport" });
   svg.append(arrowMarker());
   const edgeLayer = svgElement("g", { class: "ts-edges" });
   for (const edge of state.visible.edges) {
@@ -156,8 +261,9 @@ function drawSvg(state: ViewState, store: Store, shading: Shading | null): SVGSV
     }
     nodeLayer.append(g);
   }
-  svg.append(edgeLayer, nodeLayer);
-  return svg;
+  viewport.append(edgeLayer, nodeLayer);
+  svg.append(viewport);
+  return { svg, layout, viewport };
 }
 
 function box(entry: Entry, layout: Layout, state: ViewState, store: Store): SVGGElement {

@@ -33,6 +33,9 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     metric,
     action("expand-all", "Expand all", "Open every module group", () => store.expandAll()),
     action("collapse-all", "Collapse all", "Close every module group", () => store.collapseAll()),
+    action("fit", "Fit", "Show the whole diagram (f)", () => {
+      el.querySelector(".ts-diagram")?.dispatchEvent(new Event("ts-fit"));
+    }),
     toggle,
   );
   el.append(bar);

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from jupyter import JupyterServer, NotebookPage, Ui
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 DRAW = """\
 import torchvision
@@ -37,6 +37,7 @@ def test_python_payload_is_drawn_and_click_reaches_kernel(
     expect(node.locator(".ts-shape")).to_have_text("[1, 64, 55, 55]")
 
     assert nb.run_cell(2).strip() == "SELECTED=''"
+    nb.widget(0).locator('[data-action="fit"]').click()  # the whole graph on screen
     nb.node(0, "classifier.1").click()
     expect(nb.node(0, "classifier.1")).to_have_class("ts-node ts-kind-module ts-selected")
     nb.wait_for_output(2, lambda text: text.strip() == "SELECTED='classifier.1'")
@@ -83,4 +84,36 @@ def test_search_finds_and_reveals_a_nested_node(page: Page, jupyter: JupyterServ
     expect(nb.node(0, "classifier.4")).to_have_class(re.compile(r"\bts-selected\b"))
     nb.wait_for_output(1, lambda text: text.strip() == "SELECTED='classifier.4'")
     nb.wait_for_output(2, lambda text: text.strip() == "EXPANDED=['classifier']")
+    assert nb.errors == [], nb.errors
+
+
+ORIENTATION = "print('ORIENTATION=' + view.orientation)"
+TO_LR = "view.orientation = 'LR'"
+
+
+def _centre(locator: Locator) -> tuple[float, float]:
+    box = locator.bounding_box()
+    assert box is not None
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def test_orientation_from_python_and_from_the_toolbar(
+    page: Page, jupyter: JupyterServer, artifacts: Path
+) -> None:
+    path = jupyter.write_notebook("orientation.ipynb", [DRAW, TO_LR, ORIENTATION])
+    nb = NotebookPage(page, jupyter, path, "lab")
+    nb.run_cell(0)
+    first, second = nb.node(0, "features.0"), nb.node(0, "features.1")
+    expect(first).to_have_count(1, timeout=30_000)
+    (x0, y0), (x1, y1) = _centre(first), _centre(second)
+    assert abs(x0 - x1) < 1 < y1 - y0, "top to bottom: one column, going down"
+
+    nb.run_cell(1)
+    expect(nb.widget(0).locator('[data-action="orientation"]')).to_have_text("Left → right")
+    (x0, y0), (x1, y1) = _centre(first), _centre(second)
+    assert abs(y0 - y1) < 1 < x1 - x0, "left to right: one row, going right"
+    page.screenshot(path=str(artifacts / "orientation-lr.png"))
+
+    nb.widget(0).locator('[data-action="orientation"]').click()
+    nb.wait_for_output(2, lambda text: text.strip() == "ORIENTATION=TB")
     assert nb.errors == [], nb.errors
