@@ -48,6 +48,19 @@ class JupyterServer:
         nbformat.write(nb, self.root / name)
         return name
 
+    def set_theme(self, name: str) -> None:
+        """Choose JupyterLab's theme for pages loaded from now on (e.g. ``JupyterLab Dark``)."""
+        body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
+        request = urllib.request.Request(  # noqa: S310  # loopback URL we built
+            f"{self.url}/lab/api/settings/@jupyterlab/apputils-extension:themes",
+            data=body,
+            method="PUT",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            if response.status not in (200, 204):
+                raise RuntimeError(f"setting the theme answered {response.status}")
+
     def page_url(self, path: str, ui: Ui) -> str:
         # `reset` starts JupyterLab with a fresh workspace instead of the tabs earlier tests left
         return f"{self.url}/lab/tree/{path}?reset" if ui == "lab" else f"{self.url}/notebooks/{path}"

@@ -117,3 +117,57 @@ def test_orientation_from_python_and_from_the_toolbar(
     nb.widget(0).locator('[data-action="orientation"]').click()
     nb.wait_for_output(2, lambda text: text.strip() == "ORIENTATION=TB")
     assert nb.errors == [], nb.errors
+
+
+BIG_MODELS = """\
+import torch, torchvision, transformers
+import torchscope as ts
+resnet = ts.draw_model(torchvision.models.resnet50(), [1, 3, 224, 224])
+config = transformers.GPT2Config(n_layer=12, n_embd=768, n_head=12)
+with torch.device("meta"):
+    gpt2 = transformers.GPT2LMHeadModel(config)
+gpt = ts.draw_model(gpt2, [1, 64], dtype=torch.long)
+gpt.expanded = ["transformer"]  # its blocks sit right inside: ModuleList is never called
+resnet"""
+TRUTH_BIG = (
+    "print('FIRST', [g['id'] for g in resnet.graph['groups'] if g['parent'] is None][:2], "
+    "gpt.graph['model']['name'])"
+)
+
+
+def test_resnet50_and_gpt2_render_in_light_and_dark(
+    page: Page, jupyter: JupyterServer, artifacts: Path
+) -> None:
+    path = jupyter.write_notebook("big.ipynb", [BIG_MODELS, "gpt", TRUTH_BIG])
+    nb = NotebookPage(page, jupyter, path, "lab")
+    # JupyterLab detaches cells scrolled far out of view: check each widget right after its cell
+    nb.run_cell(0)
+    expect(nb.widget(0).locator(".ts-title")).to_have_text("ResNet", timeout=30_000)
+    # ResNet-50 opens at a readable depth: its stages are drawn
+    expect(nb.node(0, "layer1")).to_have_count(1)
+    page.screenshot(path=str(artifacts / "resnet50-light.png"))
+    nb.run_cell(1)
+    # with the blocks' container open and the blocks closed, GPT-2's 12 identical blocks fold into one
+    expect(nb.node(1, "transformer.h.0×12")).to_have_count(1, timeout=30_000)
+    nb.widget(1).locator('[data-action="fit"]').click()
+    nb.widget(1).scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "gpt2-light.png"))
+    light = nb.widget(1).evaluate("el => getComputedStyle(el).backgroundColor")
+    jupyter.set_theme("JupyterLab Dark")
+    try:
+        dark_page = NotebookPage(page, jupyter, path, "lab")
+        expect(page.locator("body")).to_have_attribute(
+            "data-jp-theme-name", "JupyterLab Dark", timeout=30_000
+        )
+        dark_page.run_cell(1)
+        expect(dark_page.node(1, "transformer.h.0×12")).to_have_count(1, timeout=30_000)
+        dark_page.widget(1).locator('[data-action="fit"]').click()
+        dark = dark_page.widget(1).evaluate("el => getComputedStyle(el).backgroundColor")
+        page.screenshot(path=str(artifacts / "gpt2-dark.png"))
+    finally:
+        jupyter.set_theme("JupyterLab Light")
+    assert light != dark, "the widget follows the JupyterLab theme"
+    truth = nb.run_cell(2)
+    assert "['layer1', 'layer2']" in truth
+    assert "GPT2LMHeadModel" in truth
+    assert nb.errors == [], nb.errors
