@@ -1,9 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { metricScale } from "../../js/graph/colour";
-import widget from "../../js/widget";
-import { FakeModel } from "./fake-model";
-
-type RenderArgs = Parameters<NonNullable<typeof widget.render>>[0];
+import { FakeModel, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -34,13 +31,6 @@ describe("metricScale", () => {
 });
 
 describe("colour by metric", () => {
-  function render(model: FakeModel): HTMLElement {
-    const el = document.createElement("div");
-    document.body.append(el);
-    widget.render({ model, el } as unknown as RenderArgs);
-    return el;
-  }
-
   const strength = (el: HTMLElement, id: string): string | undefined =>
     [...el.querySelectorAll<SVGGElement>("[data-node-id]")].find(
       (g) => g.getAttribute("data-node-id") === id,
@@ -48,7 +38,7 @@ describe("colour by metric", () => {
 
   it("shades boxes by the metric the kernel sets, with a legend", () => {
     const model = new FakeModel({ expanded: ["blocks", "blocks.0", "blocks.1"] });
-    const el = render(model);
+    const el = renderWidget(model).el;
     expect(el.querySelector(".ts-legend")).toBeNull();
     model.setFromKernel("metric", "params");
     // params 112 and 148 (linear scale): 112 is the minimum, 148 the maximum; 0 is unshaded
@@ -60,7 +50,7 @@ describe("colour by metric", () => {
 
   it("writes the toolbar choice back as `metric`, and offers only numeric columns", () => {
     const model = new FakeModel();
-    const el = render(model);
+    const el = renderWidget(model).el;
     const select = el.querySelector<HTMLSelectElement>(".ts-metric");
     expect([...(select?.options ?? [])].map((o) => o.value)).toEqual([
       "",
@@ -75,7 +65,7 @@ describe("colour by metric", () => {
 
   it("shades a fold by the sum of its blocks", () => {
     const model = new FakeModel({ expanded: ["blocks"], metric: "params" });
-    const el = render(model);
+    const el = renderWidget(model).el;
     // one fold (112 + 148) next to unshaded nodes: it is the maximum
     expect(strength(el, "blocks.0×2")).toBe("100");
   });

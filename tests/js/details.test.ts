@@ -1,16 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatBytes, formatCount, formatShare, formatStat } from "../../js/format";
-import widget from "../../js/widget";
-import { FakeModel, goldenPayload } from "./fake-model";
-
-type RenderArgs = Parameters<NonNullable<typeof widget.render>>[0];
-
-function render(model: FakeModel): HTMLElement {
-  const el = document.createElement("div");
-  document.body.append(el);
-  widget.render({ model, el } as unknown as RenderArgs);
-  return el;
-}
+import { FakeModel, goldenPayload, renderWidget } from "./fake-model";
 
 function rows(el: HTMLElement, selector: string): string[][] {
   return [...el.querySelectorAll(`${selector} tr`)].map((tr) =>
@@ -43,12 +33,12 @@ describe("formatting", () => {
 
 describe("the details panel", () => {
   it("is hidden until something is selected", () => {
-    const el = render(new FakeModel());
+    const el = renderWidget(new FakeModel()).el;
     expect(el.querySelector<HTMLElement>(".ts-details")?.hidden).toBe(true);
   });
 
   it("shows a node's type, path, repr, attributes, tensors and stats with shares", () => {
-    const el = render(new FakeModel({ selected: "blocks.0.conv" }));
+    const el = renderWidget(new FakeModel({ selected: "blocks.0.conv" })).el;
     const panel = el.querySelector<HTMLElement>(".ts-details");
     expect(panel?.hidden).toBe(false);
     expect(panel?.querySelector(".ts-details-title")?.textContent).toBe("Conv2d");
@@ -69,21 +59,21 @@ describe("the details panel", () => {
   });
 
   it("shows the trace error and the uncounted ops of the node that has them", () => {
-    const el = render(new FakeModel({ selected: "add#1" }));
+    const el = renderWidget(new FakeModel({ selected: "add#1" })).el;
     expect(el.querySelector(".ts-details-error")?.textContent).toContain("example failure");
-    const other = render(new FakeModel({ selected: "blocks.1.conv" }));
+    const other = renderWidget(new FakeModel({ selected: "blocks.1.conv" })).el;
     expect(other.querySelector(".ts-details-uncounted")?.textContent).toBe("aten.foo");
   });
 
   it("shows a group's totals and what it repeats", () => {
-    const el = render(new FakeModel({ selected: "blocks.1" }));
+    const el = renderWidget(new FakeModel({ selected: "blocks.1" })).el;
     expect(rows(el, ".ts-details-facts")).toContainEqual(["repeats", "blocks.0"]);
     expect(rows(el, ".ts-details-stats")).toEqual([["Params", "148", "56.9%"]]);
   });
 
   it("follows a click in the diagram and clears with the close button", () => {
     const model = new FakeModel();
-    const el = render(model);
+    const el = renderWidget(model).el;
     const target = [...el.querySelectorAll("[data-node-id]")].find(
       (g) => g.getAttribute("data-node-id") === "output",
     );
@@ -100,7 +90,7 @@ describe("the details panel", () => {
     if (target === undefined) throw new Error("golden payload changed");
     target.repr = "<img src=x onerror=alert(1)>";
     target.attrs = { "<b>": "<script>alert(1)</script>" };
-    const el = render(new FakeModel({ graph: payload, selected: target.id }));
+    const el = renderWidget(new FakeModel({ graph: payload, selected: target.id })).el;
     expect(el.querySelector(".ts-details-repr")?.textContent).toBe("<img src=x onerror=alert(1)>");
     expect(el.querySelector(".ts-details img, .ts-details script, .ts-details b")).toBeNull();
   });

@@ -2,6 +2,7 @@
 
 import { LocalModel } from "../../js/standalone";
 import type { Payload, Traits } from "../../js/types";
+import widget from "../../js/widget";
 import golden from "../golden/payload_v1.json";
 
 export function goldenPayload(): Payload {
@@ -39,4 +40,16 @@ export class FakeModel extends LocalModel {
     this.saved.push(this.pending);
     this.pending = {};
   }
+}
+
+type RenderArgs = Parameters<NonNullable<typeof widget.render>>[0];
+
+/** Render the real widget entry with `model` into a fresh element in the document. */
+export function renderWidget(model: FakeModel): { el: HTMLElement; cleanup: () => void } {
+  const el = document.createElement("div");
+  document.body.append(el);
+  // the fake stands in for anywidget's model; only the members torchscope uses are real
+  const cleanup = widget.render({ model, el } as unknown as RenderArgs);
+  if (typeof cleanup !== "function") throw new Error("render must return its cleanup function");
+  return { el, cleanup: cleanup as () => void };
 }

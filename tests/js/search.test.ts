@@ -1,10 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { search } from "../../js/graph/search";
 import { Hierarchy } from "../../js/graph/visible";
-import widget from "../../js/widget";
-import { FakeModel, goldenPayload } from "./fake-model";
-
-type RenderArgs = Parameters<NonNullable<typeof widget.render>>[0];
+import { FakeModel, goldenPayload, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -44,13 +41,6 @@ describe("search", () => {
 });
 
 describe("the search box", () => {
-  function render(model: FakeModel): HTMLElement {
-    const el = document.createElement("div");
-    document.body.append(el);
-    widget.render({ model, el } as unknown as RenderArgs);
-    return el;
-  }
-
   function type(el: HTMLElement, text: string): HTMLInputElement {
     const input = el.querySelector<HTMLInputElement>(".ts-search-input");
     if (input === null) throw new Error("no search box");
@@ -61,7 +51,7 @@ describe("the search box", () => {
 
   it("lists hits and jumps to one, revealing it", () => {
     const model = new FakeModel();
-    const el = render(model);
+    const el = renderWidget(model).el;
     el.querySelector<HTMLButtonElement>('[data-action="collapse-all"]')?.click();
     type(el, "blocks.1.conv");
     const hits = [...el.querySelectorAll<HTMLElement>(".ts-search-hit")];
@@ -74,14 +64,14 @@ describe("the search box", () => {
 
   it("jumps to the first hit on Enter", () => {
     const model = new FakeModel();
-    const el = render(model);
+    const el = renderWidget(model).el;
     type(el, "/add/").dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
     expect(model.get("selected")).toBe("add#1");
   });
 
   it("is focused by / and Esc in the widget clears the selection", () => {
     const model = new FakeModel({ selected: "output" });
-    const el = render(model);
+    const el = renderWidget(model).el;
     const root = el.querySelector<HTMLElement>(".torchscope");
     root?.dispatchEvent(new KeyboardEvent("keydown", { key: "/", bubbles: true }));
     expect(document.activeElement).toBe(el.querySelector(".ts-search-input"));
@@ -94,7 +84,7 @@ describe("the search box", () => {
     const node = payload.nodes[1];
     if (node === undefined) throw new Error("golden payload changed");
     node.op = "<img src=x onerror=alert(1)>";
-    const el = render(new FakeModel({ graph: payload }));
+    const el = renderWidget(new FakeModel({ graph: payload })).el;
     type(el, "img");
     expect(el.querySelector(".ts-search-hit")?.textContent).toBe(
       "<img src=x onerror=alert(1)> · blocks.0.conv",

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { centerOn, fitTo, initial, inView, MAX_ZOOM, panBy, zoomAt } from "../../js/graph/viewport";
-import widget from "../../js/widget";
-import { FakeModel } from "./fake-model";
+import { FakeModel, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -54,23 +53,13 @@ describe("viewport math", () => {
 });
 
 describe("pan and zoom in the diagram", () => {
-  type RenderArgs = Parameters<NonNullable<typeof widget.render>>[0];
-
-  function render(): { el: HTMLElement; model: FakeModel } {
-    const el = document.createElement("div");
-    document.body.append(el);
-    const model = new FakeModel();
-    widget.render({ model, el } as unknown as RenderArgs);
-    return { el, model };
-  }
-
   const transform = (el: HTMLElement): string | null =>
     el.querySelector(".ts-viewport")?.getAttribute("transform") ?? null;
   const pointer = (type: string, x: number, y: number): MouseEvent =>
     new MouseEvent(type, { clientX: x, clientY: y, bubbles: true });
 
   it("zooms with the wheel and fits with f", () => {
-    const { el } = render();
+    const { el } = renderWidget(new FakeModel());
     const diagram = el.querySelector<HTMLElement>(".ts-diagram");
     const before = Number(diagram?.dataset.zoom);
     diagram?.dispatchEvent(
@@ -84,7 +73,8 @@ describe("pan and zoom in the diagram", () => {
   });
 
   it("pans with a drag, and a drag is not a click", () => {
-    const { el, model } = render();
+    const model = new FakeModel();
+    const { el } = renderWidget(model);
     const diagram = el.querySelector<HTMLElement>(".ts-diagram");
     const before = transform(el);
     const box = el.querySelector<SVGGElement>('[data-node-id="output"]');

@@ -1,18 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mountStandalone } from "../../js/standalone";
-import widget from "../../js/widget";
-import { FakeModel, goldenPayload } from "./fake-model";
-
-type RenderArgs = Parameters<NonNullable<typeof widget.render>>[0];
-
-function render(model: FakeModel): { el: HTMLElement; cleanup: () => void } {
-  const el = document.createElement("div");
-  document.body.append(el);
-  // the fake stands in for anywidget's model; only the members torchscope uses are real
-  const result = widget.render({ model, el } as unknown as RenderArgs);
-  if (typeof result !== "function") throw new Error("render must return its cleanup function");
-  return { el, cleanup: result as () => void };
-}
+import { FakeModel, goldenPayload, renderWidget } from "./fake-model";
 
 function node(el: HTMLElement, id: string): SVGGElement {
   // compared as a string, since ids hold characters a selector would need escaped (`add#1`)
@@ -29,7 +17,7 @@ afterEach(() => {
 
 describe("the widget rendered with a fake model", () => {
   it("draws every payload node with its type, name and output shape", () => {
-    const { el } = render(new FakeModel());
+    const { el } = renderWidget(new FakeModel());
     const payload = goldenPayload();
     // the small golden graph opens fully expanded: every node drawn, plus a header per group
     for (const n of payload.nodes) expect(node(el, n.id)).toBeDefined();
@@ -44,7 +32,7 @@ describe("the widget rendered with a fake model", () => {
 
   it("writes a click back to the model as `selected` and highlights the node", () => {
     const model = new FakeModel();
-    const { el } = render(model);
+    const { el } = renderWidget(model);
     node(el, "add#1").dispatchEvent(new MouseEvent("click", { bubbles: true }));
     expect(model.saved.at(-1)).toEqual({ selected: "add#1" });
     expect(node(el, "add#1").classList.contains("ts-selected")).toBe(true);
@@ -52,7 +40,7 @@ describe("the widget rendered with a fake model", () => {
 
   it("follows the kernel: orientation set in Python re-lays the diagram out", () => {
     const model = new FakeModel();
-    const { el } = render(model);
+    const { el } = renderWidget(model);
     const position = (): string | null => node(el, "output").getAttribute("transform");
     const before = position();
     model.setFromKernel("orientation", "LR");
@@ -64,20 +52,20 @@ describe("the widget rendered with a fake model", () => {
 
   it("writes the toolbar toggle back as `orientation`", () => {
     const model = new FakeModel();
-    const { el } = render(model);
+    const { el } = renderWidget(model);
     el.querySelector<HTMLButtonElement>('[data-action="orientation"]')?.click();
     expect(model.saved.at(-1)).toEqual({ orientation: "LR" });
   });
 
   it("opens a fresh view expanded as deep as stays readable, and tells the kernel", () => {
     const model = new FakeModel();
-    render(model);
+    renderWidget(model);
     expect(model.saved[0]).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
   });
 
   it("keeps the expansion Python chose", () => {
     const model = new FakeModel({ expanded: ["blocks"] });
-    const { el } = render(model);
+    const { el } = renderWidget(model);
     expect(model.saved).toEqual([]);
     // blocks.1 repeats blocks.0: both collapsed, they fold into one box
     expect(node(el, "blocks.0×2").querySelector(".ts-op")?.textContent).toBe("Block ×2");
@@ -85,7 +73,7 @@ describe("the widget rendered with a fake model", () => {
 
   it("collapses and expands a group from its toggle, writing `expanded`", () => {
     const model = new FakeModel({ expanded: ["blocks", "blocks.0", "blocks.1"] });
-    const { el } = render(model);
+    const { el } = renderWidget(model);
     node(el, "blocks")
       .querySelector<SVGTextElement>('[data-action="toggle"]')
       ?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
@@ -99,7 +87,7 @@ describe("the widget rendered with a fake model", () => {
 
   it("opens every block of a fold from its toggle", () => {
     const model = new FakeModel({ expanded: ["blocks"] });
-    const { el } = render(model);
+    const { el } = renderWidget(model);
     node(el, "blocks.0×2")
       .querySelector<SVGTextElement>('[data-action="toggle"]')
       ?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
@@ -108,7 +96,7 @@ describe("the widget rendered with a fake model", () => {
 
   it("expand all and collapse all", () => {
     const model = new FakeModel({ expanded: ["blocks"] });
-    const { el } = render(model);
+    const { el } = renderWidget(model);
     el.querySelector<HTMLButtonElement>('[data-action="collapse-all"]')?.click();
     expect(model.saved.at(-1)).toEqual({ expanded: [] });
     expect(el.querySelectorAll(".ts-kind-group")).toHaveLength(1);
@@ -118,7 +106,7 @@ describe("the widget rendered with a fake model", () => {
 
   it("reveals a node that Python selects while it is hidden", () => {
     const model = new FakeModel({ expanded: ["blocks"] });
-    const { el } = render(model);
+    const { el } = renderWidget(model);
     model.setFromKernel("selected", "blocks.1.conv");
     expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.1"] });
     expect(node(el, "blocks.1.conv").classList.contains("ts-selected")).toBe(true);
@@ -130,13 +118,13 @@ describe("the widget rendered with a fake model", () => {
     const target = payload.nodes[1];
     if (target === undefined) throw new Error("golden payload changed");
     target.op = hostile;
-    const { el } = render(new FakeModel({ graph: payload }));
+    const { el } = renderWidget(new FakeModel({ graph: payload }));
     expect(node(el, "blocks.0.conv").querySelector(".ts-op")?.textContent).toBe(hostile);
     expect(el.querySelector("img, script")).toBeNull();
   });
 
   it("marks the node where the trace failed and shows why", () => {
-    const { el } = render(new FakeModel());
+    const { el } = renderWidget(new FakeModel());
     expect(node(el, "add#1").classList.contains("ts-failed")).toBe(true);
     expect(node(el, "blocks.0.conv").classList.contains("ts-failed")).toBe(false);
     expect(el.querySelector(".ts-trace-error")?.textContent).toBe(
@@ -147,7 +135,7 @@ describe("the widget rendered with a fake model", () => {
   it("explains an invalid payload instead of drawing a broken one", () => {
     const payload = goldenPayload();
     payload.edges.push({ source: "ghost", target: "output", shape: [1], dtype: "float32" });
-    const { el } = render(new FakeModel({ graph: payload }));
+    const { el } = renderWidget(new FakeModel({ graph: payload }));
     expect(el.querySelector(".ts-error")?.textContent).toContain(
       'edges[5].source: "ghost" is not a node',
     );
@@ -156,7 +144,7 @@ describe("the widget rendered with a fake model", () => {
 
   it("cleans up: no DOM and no model listeners are left behind", () => {
     const model = new FakeModel();
-    const { el, cleanup } = render(model);
+    const { el, cleanup } = renderWidget(model);
     expect(model.listenerCount()).toBeGreaterThan(0);
     cleanup();
     expect(el.childElementCount).toBe(0);
