@@ -2,13 +2,13 @@
  * The diagram view: draws the store's visible graph as SVG boxes and arrows, and turns clicks into
  * store actions. Model strings are user data, so they only ever reach the DOM as textContent.
  *
- * Interim drawing: boxes follow one axis in call order (an expanded group gets a header box
- * before its children); the layered, per-group layout of the diagram issue replaces it.
+ * Expanded groups are frames around their children; the layout is composed group by group
+ * (js/graph/layout.ts). SVG for now: the canvas renderer for huge graphs is still to come.
  */
 
 import { formatStat } from "../format";
 import { metricScale, type Scale } from "../graph/colour";
-import { chainLayout, type Layout } from "../graph/layout";
+import { type Layout, layeredLayout } from "../graph/layout";
 import { centerOn, fitTo, initial, inView, panBy, type Transform, zoomAt } from "../graph/viewport";
 import type { Container, Item, VisibleEdge, VisibleGraph } from "../graph/visible";
 import type { Store, ViewState } from "../store";
@@ -231,8 +231,7 @@ function drawSvg(
   shading: Shading | null,
 ): { svg: SVGSVGElement; layout: Layout; viewport: SVGGElement } {
   const order = drawingOrder(state.visible);
-  const ids = order.map((e) => (e.kind === "item" ? e.item.id : e.container.id));
-  const layout = chainLayout(ids, state.orientation);
+  const layout = layeredLayout(state.visible, state.orientation);
   const svg = svgElement("svg", {
     class: "ts-canvas",
     width: "100%",
@@ -287,11 +286,18 @@ function box(entry: Entry, layout: Layout, state: ViewState, store: Store): SVGG
     tabindex: "0",
   });
   g.append(svgElement("rect", { width: String(width), height: String(height), rx: "8", ry: "8" }));
-  lines.forEach(([cls, text], i) => {
-    const t = svgElement("text", { class: cls, x: String(width / 2), y: String(17 + i * 15) });
-    t.textContent = text;
+  if (entry.kind === "container") {
+    // a frame: its title on one line in the header bar, its children drawn inside
+    const t = svgElement("text", { class: "ts-frame-title", x: "28", y: "19" });
+    t.textContent = lines.map(([, text]) => text).join(" · ");
     g.append(t);
-  });
+  } else {
+    lines.forEach(([cls, text], i) => {
+      const t = svgElement("text", { class: cls, x: String(width / 2), y: String(17 + i * 15) });
+      t.textContent = text;
+      g.append(t);
+    });
+  }
   if (toggle !== null) {
     const handle = svgElement("text", {
       class: "ts-toggle",
