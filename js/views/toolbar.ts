@@ -24,6 +24,13 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     button.addEventListener("click", run);
     return button;
   };
+  const depth = document.createElement("select");
+  depth.className = "ts-depth";
+  depth.title = "Expand the module groups down to a depth";
+  depth.addEventListener("change", () => {
+    if (depth.value !== "") store.expandToDepth(Number(depth.value));
+    depth.value = "";
+  });
   const metric = document.createElement("select");
   metric.className = "ts-metric";
   metric.title = "Colour the boxes by a statistic";
@@ -31,6 +38,7 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
   bar.append(
     title,
     metric,
+    depth,
     action("expand-all", "Expand all", "Open every module group", () => store.expandAll()),
     action("collapse-all", "Collapse all", "Close every module group", () => store.collapseAll()),
     action("fit", "Fit", "Show the whole diagram (f)", () => {
@@ -57,6 +65,16 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
       }),
     );
     metric.value = state.metric;
+    const deepest = Math.max(0, ...state.graph.groups.map((g) => state.hierarchy.depth(g.id) + 1));
+    depth.replaceChildren(
+      ...["", ...Array.from({ length: deepest + 1 }, (_, n) => String(n))].map((value) => {
+        const option = document.createElement("option");
+        option.value = value;
+        option.textContent = value === "" ? "Depth…" : `Depth ${value}`;
+        return option;
+      }),
+    );
+    depth.value = "";
     toggle.textContent = state.orientation === "TB" ? "Top → bottom" : "Left → right";
     toggle.title = "Switch between top-to-bottom and left-to-right layout";
   };

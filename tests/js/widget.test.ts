@@ -94,6 +94,24 @@ describe("the widget rendered with a fake model", () => {
     expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
   });
 
+  it("expands to a chosen depth", () => {
+    const model = new FakeModel({ expanded: ["blocks"] });
+    const { el } = renderWidget(model);
+    const depth = el.querySelector<HTMLSelectElement>(".ts-depth");
+    // golden: blocks (depth 0) holds blocks.0 and blocks.1 (depth 1): depths 0, 1, 2 to choose from
+    expect([...(depth?.options ?? [])].map((o) => o.value)).toEqual(["", "0", "1", "2"]);
+    if (depth === null) throw new Error("no depth control");
+    depth.value = "2";
+    depth.dispatchEvent(new Event("change"));
+    expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
+    depth.value = "1";
+    depth.dispatchEvent(new Event("change"));
+    expect(model.saved.at(-1)).toEqual({ expanded: ["blocks"] });
+    depth.value = "0";
+    depth.dispatchEvent(new Event("change"));
+    expect(model.saved.at(-1)).toEqual({ expanded: [] });
+  });
+
   it("expand all and collapse all", () => {
     const model = new FakeModel({ expanded: ["blocks"] });
     const { el } = renderWidget(model);
