@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils import _pytree as pytree
 
-from torchscope.trace.recorder import iter_tensors
+from torchscope.trace.values import iter_tensors
 
 
 @dataclass(frozen=True)

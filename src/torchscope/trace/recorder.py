@@ -22,21 +22,21 @@ not renumber the rest of the model.
 
 from __future__ import annotations
 
-import dataclasses
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
-from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.weak import WeakIdKeyDictionary
 
 from torchscope import costs
+from torchscope.trace.costing import META_SHORTCUTS
 from torchscope.trace.records import AttrValue, CostRecord, EdgeRecord, GroupRecord, NodeRecord, TensorMeta
+from torchscope.trace.timing import Timer
+from torchscope.trace.values import SKIP, attr_value, iter_tensors, module_attrs, op_name, tensor_meta
 
 # Modules drawn as one node although they have children: their children are implementation
 # details that their forward does not call as modules.
@@ -44,48 +44,6 @@ LEAF_TYPES: tuple[type[nn.Module], ...] = (nn.MultiheadAttention,)
 
 # Calls that return an alias of their input: the result keeps its input's producer, no node.
 _PASS_THROUGH = frozenset({"detach", "data", "requires_grad_", "retain_grad"})
-_ARITHMETIC = frozenset(
-    {
-        "add",
-        "sub",
-        "mul",
-        "truediv",
-        "floordiv",
-        "matmul",
-        "pow",
-        "mod",
-        "and",
-        "or",
-        "xor",
-        "lshift",
-        "rshift",
-    }
-)
-_MAX_ATTR_LEN = 200
-_MAX_OUTPUT_DEPTH = 6
-
-
-class Timer:
-    """Wall-clock marks: ``perf_counter_ns`` on the CPU, recorded CUDA events on a GPU."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.cuda = device.type == "cuda"
-
-    def mark(self) -> object:
-        """Return a point in time (an event on the current stream, for CUDA)."""
-        if self.cuda:
-            event = torch.cuda.Event(enable_timing=True)  # type: ignore[no-untyped-call]  # untyped in torch
-            event.record()
-            return event
-        return time.perf_counter_ns()
-
-    def elapsed_ms(self, start: object, end: object) -> float:
-        """Milliseconds between two marks; call after ``torch.cuda.synchronize()`` on a GPU."""
-        if isinstance(start, torch.cuda.Event) and isinstance(end, torch.cuda.Event):
-            return float(start.elapsed_time(end))
-        if isinstance(start, int) and isinstance(end, int):
-            return (end - start) / 1e6
-        raise TypeError("marks of different clocks")
 
 
 @dataclass
@@ -154,7 +112,7 @@ class Recorder(TorchFunctionMode):
         if name.partition("#")[0] in self.module_paths:
             name = f"input:{name}"  # a module of the same name owns the plain id
         node_id = self._unique_id(name)
-        meta = _meta(tensor)
+        meta = tensor_meta(tensor)
         self._add_node(
             NodeRecord(id=node_id, kind="input", op="Input", label=name, parent=None, outputs=[meta])
         )
@@ -166,7 +124,7 @@ class Recorder(TorchFunctionMode):
         for key, tensor in found:
             name = "output" if len(found) == 1 else f"output.{key}" if key else "output"
             node_id = self._unique_id(name)
-            meta = _meta(tensor)
+            meta = tensor_meta(tensor)
             self._add_node(
                 NodeRecord(id=node_id, kind="output", op="Output", label=name, parent=None, inputs=[meta])
             )
@@ -215,7 +173,7 @@ class Recorder(TorchFunctionMode):
                 module_path=path,
                 attrs=module_attrs(module),
                 repr=repr(module),
-                inputs=[_meta(t) for t in inputs],
+                inputs=[tensor_meta(t) for t in inputs],
             )
             self._add_node(node)
             for tensor in inputs:
@@ -245,10 +203,10 @@ class Recorder(TorchFunctionMode):
             self.spans[frame.node] = (frame.started, ended)
         node = self.nodes[self._node_index[frame.node]]
         for _, tensor in iter_tensors(kwargs):
-            node.inputs.append(_meta(tensor))
+            node.inputs.append(tensor_meta(tensor))
             self._link(tensor, frame.node)
         outputs = [t for _, t in iter_tensors(output)]
-        node.outputs = [_meta(t) for t in outputs]
+        node.outputs = [tensor_meta(t) for t in outputs]
         for tensor in outputs:
             self._produce(tensor, frame.node)
 
@@ -271,7 +229,7 @@ class Recorder(TorchFunctionMode):
         self._busy = True
         try:
             inputs = [t for _, t in iter_tensors((args, kwargs))]
-            in_metas = [_meta(t) for t in inputs]
+            in_metas = [tensor_meta(t) for t in inputs]
         finally:
             self._busy = False
         charge = CostRecord()
@@ -339,7 +297,7 @@ class Recorder(TorchFunctionMode):
             parent=parent,
             attrs=self._function_attrs(args, kwargs, inputs),
             inputs=in_metas,
-            outputs=[_meta(t) for t in outputs],
+            outputs=[tensor_meta(t) for t in outputs],
         )
         self._add_node(node)
         for tensor in inputs:
@@ -356,7 +314,7 @@ class Recorder(TorchFunctionMode):
         record_as: str | None,
     ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
         try:
-            shortcut = _META_SHORTCUTS.get(func)
+            shortcut = META_SHORTCUTS.get(func)
             if shortcut is not None and self.timer is None:
                 found = shortcut(args, kwargs)
                 if found is not None:
@@ -385,7 +343,7 @@ class Recorder(TorchFunctionMode):
                     op=op,
                     label=op,
                     parent=parent,
-                    inputs=[_meta(t) for _, t in iter_tensors((args, kwargs))],
+                    inputs=[tensor_meta(t) for _, t in iter_tensors((args, kwargs))],
                 )
             )
             for _, tensor in iter_tensors((args, kwargs)):
@@ -447,7 +405,7 @@ class Recorder(TorchFunctionMode):
     def _link(self, tensor: torch.Tensor, target: str) -> None:
         source = self._producers.get(tensor)  # type: ignore[no-untyped-call]  # torch leaves it untyped
         if source is not None and source != target and (source, target) not in self.edges:
-            self.edges[source, target] = EdgeRecord(source, target, _meta(tensor))
+            self.edges[source, target] = EdgeRecord(source, target, tensor_meta(tensor))
 
     def _produce(self, tensor: torch.Tensor, node_id: str) -> None:
         self._producers[tensor] = node_id
@@ -480,87 +438,12 @@ class Recorder(TorchFunctionMode):
         for key, value in named:
             if value is None or key.startswith("_"):
                 continue
-            if (converted := _attr_value(value)) is not _SKIP:
-                attrs[key] = converted  # type: ignore[assignment]  # checked against _SKIP
+            if (converted := attr_value(value)) is not SKIP:
+                attrs[key] = converted  # type: ignore[assignment]  # checked against SKIP
         used = [self._param_names[t] for t in inputs if t in self._param_names]
         if used:
             attrs["parameters"] = ", ".join(used)
         return attrs
-
-
-_SKIP = object()
-
-
-def _meta_batch_norm(
-    args: tuple[object, ...], kwargs: Mapping[str, object]
-) -> tuple[torch.Tensor, costs.OpCost] | None:
-    """``F.batch_norm`` on meta: the same output, without the slow Python meta kernel.
-
-    PyTorch computes BatchNorm's meta result through a Python decomposition that costs more
-    than the rest of a ResNet's meta pass together; the output is simply shaped like the input.
-    The cost charged is the registry's for ``native_batch_norm``: one FLOP per element.
-    """
-    del kwargs
-    x = args[0] if args else None
-    if not isinstance(x, torch.Tensor) or x.device.type != "meta" or x.dim() < 2:
-        return None
-    return torch.empty_like(x), costs.OpCost(flops=x.numel())
-
-
-_META_SHORTCUTS: dict[
-    object, Callable[[tuple[object, ...], Mapping[str, object]], tuple[torch.Tensor, costs.OpCost] | None]
-] = {
-    torch.nn.functional.batch_norm: _meta_batch_norm,
-}
-
-
-def _attr_value(value: object) -> object:
-    """Return a JSON-friendly attribute value, or ``_SKIP`` for tensors and other objects."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return value[:_MAX_ATTR_LEN]
-    if isinstance(value, torch.dtype | torch.device | torch.memory_format | torch.layout):
-        return str(value).removeprefix("torch.")
-    if isinstance(value, list | tuple | torch.Size) and all(
-        isinstance(v, int) and not isinstance(v, bool) for v in value
-    ):
-        return [int(v) for v in value]
-    if isinstance(value, slice | type(Ellipsis)) or (
-        isinstance(value, tuple)
-        and all(v is None or isinstance(v, int | slice | type(Ellipsis)) for v in value)
-    ):
-        return repr(value)[:_MAX_ATTR_LEN]
-    return _SKIP
-
-
-def module_attrs(module: nn.Module) -> dict[str, AttrValue]:
-    """Constructor-like attributes of a module: its public simple-valued instance attributes."""
-    attrs: dict[str, AttrValue] = {}
-    for key, value in vars(module).items():
-        if key.startswith("_") or key == "training":
-            continue
-        converted = _attr_value(value)
-        if converted is not _SKIP:
-            attrs[key] = converted  # type: ignore[assignment]  # checked against _SKIP
-    if "bias" in module._parameters:  # noqa: SLF001  # a None bias is registered there, not in vars()
-        attrs["bias"] = module._parameters["bias"] is not None  # noqa: SLF001
-    return attrs
-
-
-def op_name(func: Callable[..., Any]) -> str:
-    """Return a readable op name: ``Tensor.__add__`` and ``__radd__`` → ``add``, ``__iadd__`` → ``add_``."""
-    name = getattr(func, "__name__", None) or type(func).__name__
-    if name == "__get__":  # a property such as Tensor.T
-        return str(getattr(getattr(func, "__self__", None), "__name__", "getattr"))
-    if name.startswith("__") and name.endswith("__"):
-        core = name[2:-2]
-        if core.startswith("i") and core[1:] in _ARITHMETIC:
-            core = core[1:] + "_"
-        elif core.startswith("r") and core[1:] in _ARITHMETIC:
-            core = core[1:]
-        return {"truediv": "div", "truediv_": "div_"}.get(core, core)
-    return name
 
 
 def _is_in_place(name: str) -> bool:
@@ -575,100 +458,3 @@ def _is_library_module(module: nn.Module) -> bool:
 
 def _is_leaf(module: nn.Module) -> bool:
     return isinstance(module, LEAF_TYPES) or next(module.children(), None) is None
-
-
-def _meta(tensor: torch.Tensor) -> TensorMeta:
-    dtype = tensor.dtype
-    name = _DTYPE_NAMES.get(dtype)
-    if name is None:
-        name = _DTYPE_NAMES[dtype] = str(dtype).removeprefix("torch.")
-    return TensorMeta(tuple(tensor.shape), name)
-
-
-_DTYPE_NAMES: dict[torch.dtype, str] = {}
-
-
-def iter_tensors(value: object, key: str = "", depth: int = 0) -> Iterator[tuple[str, torch.Tensor]]:
-    """Every tensor inside ``value`` with its dotted key path, each object visited once.
-
-    Walks tensors, mappings, lists/tuples, dataclasses (HuggingFace ``ModelOutput``) and, a few
-    levels deep, the attributes of other objects (a ``DynamicCache``), so any output structure works.
-    """
-    seen: set[int] = set()
-    yield from _walk(value, key, depth, seen)
-
-
-def _walk(value: object, key: str, depth: int, seen: set[int]) -> Iterator[tuple[str, torch.Tensor]]:
-    if isinstance(value, torch.Tensor):
-        if id(value) not in seen:
-            seen.add(id(value))
-            yield key, value
-        return
-    if (
-        depth > _MAX_OUTPUT_DEPTH
-        or id(value) in seen
-        or value is None
-        or isinstance(value, str | bytes | int | float)
-    ):
-        return
-    seen.add(id(value))
-    join = (lambda k: f"{key}.{k}") if key else str
-    if isinstance(value, Mapping):
-        items: Iterator[tuple[object, object]] = iter(value.items())
-    elif isinstance(value, list | tuple):
-        items = enumerate(value)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        items = ((f.name, getattr(value, f.name, None)) for f in dataclasses.fields(value))
-    elif hasattr(value, "__dict__") and not isinstance(value, nn.Module | type):
-        items = iter(vars(value).items())
-    else:
-        return
-    for k, v in items:
-        yield from _walk(v, join(k), depth + 1, seen)
-
-
-class CostCounter(TorchDispatchMode):  # type: ignore[no-untyped-call]  # untyped in torch
-    """Sees every ATen op of the pass and charges its cost to the recorder's current node."""
-
-    def __init__(self, recorder: Recorder) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # untyped in torch
-        self.recorder = recorder
-
-    def __torch_dispatch__(
-        self,
-        func: Any,  # noqa: ANN401  # an ATen OpOverload
-        types: object,
-        args: tuple[Any, ...] = (),
-        kwargs: dict[str, Any] | None = None,
-    ) -> Any:  # noqa: ANN401  # whatever the op returns
-        del types
-        kwargs = kwargs or {}
-        out = _meta_unary(func, args)
-        if out is None:
-            out = func(*args, **kwargs)
-        self.recorder.charge(func, costs.cost_of(func, args, kwargs, out))
-        return out
-
-
-def _meta_unary(func: Any, args: tuple[Any, ...]) -> torch.Tensor | None:  # noqa: ANN401  # an ATen op
-    """Return an element-wise activation's result on meta, without its slow Python meta kernel.
-
-    PyTorch computes the meta result of ops such as ``hardswish`` or ``clamp`` through Python
-    reference implementations, which cost more than everything else in a MobileNet's meta pass.
-    Their result has the input's shape, dtype and layout: in place, it is the input itself.
-    """
-    x = args[0] if args else None
-    if not isinstance(x, torch.Tensor) or x.device.type != "meta":
-        return None
-    name = str(getattr(func, "overloadpacket", "")).removeprefix("aten.")
-    if name.rstrip("_") not in _UNARY_SAME_DTYPE or x.dtype.is_complex:
-        return None
-    return x if name.endswith("_") else torch.empty_like(x)
-
-
-# element-wise ops whose result has exactly their first input's shape and dtype
-_UNARY_SAME_DTYPE = frozenset({
-    "relu", "relu6", "hardtanh", "hardswish", "hardsigmoid", "silu", "gelu", "sigmoid", "tanh", "elu",
-    "selu", "celu", "leaky_relu", "mish", "softplus", "clamp", "clamp_min", "clamp_max", "neg", "exp",
-    "log", "sqrt", "rsqrt", "reciprocal",
-})  # fmt: skip

@@ -23,10 +23,12 @@ import torch
 from torch import nn
 
 from torchscope.errors import TraceError
+from torchscope.trace.costing import CostCounter
 from torchscope.trace.inputs import Example
-from torchscope.trace.recorder import CostCounter, Failure, Recorder, Timer
+from torchscope.trace.recorder import Failure, Recorder
 from torchscope.trace.records import GroupRecord, ModuleInfo, Trace
 from torchscope.trace.repeats import mark_repeats
+from torchscope.trace.timing import Timer
 
 DEVICES = ("auto", "meta", "cpu", "cuda")
 _NEEDS_DATA = re.compile(r"\bmeta\b|data[- ]dependent|no data", re.IGNORECASE)
