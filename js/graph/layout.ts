@@ -44,11 +44,6 @@ export function layeredLayout(shown: VisibleGraph, orientation: Orientation): La
   for (const item of shown.items) parent.set(item.id, item.parent);
   for (const container of shown.containers) parent.set(container.id, container.parent);
   const containers = new Map(shown.containers.map((c) => [c.id, c]));
-  const topLevel = [
-    ...shown.containers.filter((c) => c.parent === null).map((c) => c.id),
-    ...shown.items.filter((i) => i.parent === null).map((i) => i.id),
-  ];
-  const order = new Map(shown.items.map((item, i) => [item.id, i]));
 
   /** The member of `scope` (a container, or the top level) that contains visible box `id`. */
   const childOf = (id: string, scope: string | null): string | null => {
@@ -75,9 +70,8 @@ export function layeredLayout(shown: VisibleGraph, orientation: Orientation): La
     const g = new dagre.graphlib.Graph({ multigraph: false });
     g.setGraph({ rankdir: orientation, nodesep: 24, ranksep: 36, marginx: 0, marginy: 0 });
     g.setDefaultEdgeLabel(() => ({}));
-    // members in call order, so that ties keep the order in which the model ran them
-    const sorted = [...members].sort((a, b) => firstItem(a) - firstItem(b));
-    for (const id of sorted) {
+    // members come in call order, so that ties keep the order in which the model ran them
+    for (const id of members) {
       const size = sizes.get(id);
       g.setNode(id, { width: size?.width ?? NODE_WIDTH, height: size?.height ?? NODE_HEIGHT });
     }
@@ -90,7 +84,7 @@ export function layeredLayout(shown: VisibleGraph, orientation: Orientation): La
     const inner = new Map<string, Box>();
     let width = 0;
     let height = 0;
-    for (const id of sorted) {
+    for (const id of members) {
       const node = g.node(id);
       const size = sizes.get(id);
       if (node === undefined || size === undefined) continue;
@@ -115,13 +109,7 @@ export function layeredLayout(shown: VisibleGraph, orientation: Orientation): La
     };
   };
 
-  const firstItem = (id: string): number => {
-    const container = containers.get(id);
-    if (container === undefined) return order.get(id) ?? 0;
-    return Math.min(...container.children.map(firstItem), Number.MAX_SAFE_INTEGER);
-  };
-
-  const root = arrange(null, topLevel);
+  const root = arrange(null, shown.roots);
   const boxes = new Map<string, Box>();
   for (const [id, box] of root.inner)
     boxes.set(id, { ...box, x: box.x + MARGIN, y: box.y + MARGIN });

@@ -41,6 +41,8 @@ export interface VisibleEdge {
 }
 
 export interface VisibleGraph {
+  /** Top-level boxes and containers, in call order (a container's children are in its own list). */
+  roots: string[];
   items: Item[];
   containers: Container[];
   edges: VisibleEdge[];
@@ -176,8 +178,9 @@ export function visible(
     return shown;
   };
 
-  place(hierarchy.roots, null);
+  const roots = place(hierarchy.roots, null);
   return {
+    roots,
     items,
     containers,
     edges: visibleEdges(hierarchy.graph.edges, representative),

@@ -167,18 +167,7 @@ function drawingOrder(shown: VisibleGraph): Entry[] {
     const item = items.get(id);
     if (item !== undefined) order.push({ kind: "item", item });
   };
-  const topLevel = [
-    ...shown.containers.filter((c) => c.parent === null).map((c) => c.id),
-    ...shown.items.filter((i) => i.parent === null).map((i) => i.id),
-  ];
-  const rank = new Map(shown.items.map((item, i) => [item.id, i]));
-  // a container sits where its first item does
-  const firstItem = (id: string): number => {
-    const container = containers.get(id);
-    if (container === undefined) return rank.get(id) ?? 0;
-    return Math.min(...container.children.map(firstItem), Number.MAX_SAFE_INTEGER);
-  };
-  for (const id of topLevel.sort((a, b) => firstItem(a) - firstItem(b))) visit(id);
+  for (const id of shown.roots) visit(id);
   return order;
 }
 

@@ -90,6 +90,7 @@ describe("visible", () => {
     const graph = visible(hierarchy, []);
     expect(ids(graph)).toEqual(["input", "blocks", "head", "output"]);
     expect(graph.containers).toEqual([]);
+    expect(graph.roots).toEqual(["input", "blocks", "head", "output"]);
     expect(edges(graph)).toEqual(["input>blocks", "blocks>head", "input>head", "head>output"]);
     expect(graph.representative.get("blocks.1.act")).toBe("blocks");
     expect(graph.items[1]?.kind).toBe("group");
@@ -98,6 +99,7 @@ describe("visible", () => {
   it("draws an expanded group as a container of its visible children", () => {
     const graph = visible(hierarchy, ["blocks"]);
     expect(ids(graph)).toEqual(["input", "blocks.0", "blocks.1", "blocks.2", "head", "output"]);
+    expect(graph.roots).toEqual(["input", "blocks", "head", "output"]);
     expect(graph.containers.map((c) => [c.id, c.children])).toEqual([
       ["blocks", ["blocks.0", "blocks.1", "blocks.2"]],
     ]);
