@@ -329,9 +329,7 @@ class Recorder(TorchFunctionMode):
 
     def _record_failure(self, op: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> None:
         shapes = [list(t.shape) for _, t in iter_tensors((args, kwargs))]
-        frame = next((f for f in reversed(self.stack) if f.path is not None and not f.hidden), None)
-        leaf = next((f for f in reversed(self.stack) if f.node is not None), None)
-        node = leaf.node if leaf is not None else None
+        node = self._innermost_leaf()
         if node is None:
             # the failing op ran outside any leaf: it gets a node of its own, marked failed
             parent = self._current_group()
@@ -348,7 +346,19 @@ class Recorder(TorchFunctionMode):
             )
             for _, tensor in iter_tensors((args, kwargs)):
                 self._link(tensor, node)
-        self.failure = Failure(
+        self.failure = self._failure(op, shapes, node)
+
+    def fail_without_op(self) -> Failure:
+        """Describe a failure that no torch function raised (Python code in a forward)."""
+        node = self._innermost_leaf()
+        shapes = [list(m.shape) for m in self._node(node).inputs] if node is not None else []
+        self.failure = self._failure("forward", shapes, node)
+        return self.failure
+
+    def _failure(self, op: str, shapes: list[list[int]], node: str | None) -> Failure:
+        """Locate a failure at the innermost module of the model that was running."""
+        frame = next((f for f in reversed(self.stack) if f.path is not None and not f.hidden), None)
+        return Failure(
             op=op,
             module_path=frame.path if frame is not None else None,
             module_type=type(frame.module).__name__ if frame is not None else None,
@@ -356,18 +366,8 @@ class Recorder(TorchFunctionMode):
             node=node,
         )
 
-    def fail_without_op(self) -> Failure:
-        """Describe a failure that no torch function raised (Python code in a forward)."""
-        frame = next((f for f in reversed(self.stack) if f.path is not None and not f.hidden), None)
-        leaf = next((f for f in reversed(self.stack) if f.node is not None), None)
-        self.failure = Failure(
-            op="forward",
-            module_path=frame.path if frame is not None else None,
-            module_type=type(frame.module).__name__ if frame is not None else None,
-            input_shapes=[list(m.shape) for m in self._node(leaf.node).inputs] if leaf and leaf.node else [],
-            node=leaf.node if leaf is not None else None,
-        )
-        return self.failure
+    def _innermost_leaf(self) -> str | None:
+        return next((f.node for f in reversed(self.stack) if f.node is not None), None)
 
     # -- bookkeeping --------------------------------------------------------------------------
 
