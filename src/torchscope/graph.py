@@ -2,18 +2,20 @@
 
 Built from a :class:`~torchscope.trace.Trace`. :meth:`ModelGraph.to_json` produces the schema
 payload the widget draws; :meth:`ModelGraph.to_networkx` gives the same nodes and edges, with all
-their attributes, to anyone who wants to compute on the graph.
+their attributes, to anyone who wants to compute on the graph; :meth:`ModelGraph.save_graphml` and
+:meth:`ModelGraph.to_dot` hand them to other tools (the formats live in :mod:`torchscope.exports`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 
 import networkx as nx
 import torch
 
-from torchscope import schema, stats
+from torchscope import exports, schema, stats
 from torchscope.trace import GroupRecord, NodeRecord, TensorMeta, Trace
 
 
@@ -64,6 +66,23 @@ class ModelGraph:
         for edge in payload["edges"]:
             graph.add_edge(edge["source"], edge["target"], shape=edge["shape"], dtype=edge["dtype"])
         return graph
+
+    def save_graphml(self, path: str | Path) -> Path:
+        """Write the graph as GraphML (for yEd, Gephi or ``networkx.read_graphml``); returns the path.
+
+        Every attribute is a scalar: shapes as ``"1x3x224x224"``, ``attrs`` as a JSON object, one
+        number per statistic (``stat_macs``, ``stat_flops``…) and the model totals on the graph
+        (``total_macs``…). :mod:`torchscope.exports` lists them all.
+        """
+        return exports.write_graphml(self.to_json(), path)
+
+    def to_dot(self, orientation: str = "TB") -> str:
+        """Return Graphviz DOT text: module groups as nested clusters, tensor shapes on the edges.
+
+        ``orientation`` is ``"TB"`` or ``"LR"``. Render it with ``dot -Tsvg`` wherever Graphviz is
+        installed; torchscope itself needs no Graphviz.
+        """
+        return exports.to_dot(self.to_json(), orientation)
 
     def to_json(self) -> schema.Payload:
         """Return the schema payload (see :mod:`torchscope.schema`) that the widget draws."""

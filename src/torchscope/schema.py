@@ -99,6 +99,21 @@ class Payload(TypedDict):
     totals: dict[str, StatValue]
 
 
+def top_level_members(payload: Payload) -> list[str]:
+    """Ids of the top-level groups and nodes, in call order: a group sits where its first node does."""
+    groups = {g["id"]: g for g in payload["groups"]}
+    order = {n["id"]: i for i, n in enumerate(payload["nodes"])}
+    first: dict[str, int] = {}
+    for node in payload["nodes"]:
+        parent = node["parent"]
+        while parent is not None:
+            first.setdefault(parent, order[node["id"]])
+            parent = groups[parent]["parent"]
+    top = [g["id"] for g in payload["groups"] if g["parent"] is None]
+    top += [n["id"] for n in payload["nodes"] if n["parent"] is None]
+    return sorted(top, key=lambda m: first.get(m, order.get(m, 0)))
+
+
 class SchemaError(ValueError):
     """A payload does not follow the contract; the message says which field and where."""
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from torchscope import schema
+from torchscope.exports import shape_text
 
 if TYPE_CHECKING:
     from torchscope.trace import GroupRecord, NodeRecord, TensorMeta, Trace
@@ -170,6 +172,12 @@ TABLE_KEYS = [
 ]  # fmt: skip
 _TEXT_COLUMNS = ["name", "type", "output_shapes", "params", "macs", "flops", "activation_bytes"]
 _BYTES = {"param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes"}
+_NUMERIC = {*OWNED, *ADDITIVE, "latency_ms"}
+_MARKDOWN_LABELS = {"name": "Name", "type": "Type"} | {c["key"]: c["label"] for c in [*COLUMNS, LATENCY]}
+TENSORWATCH_KEYS = [
+    "module name", "input shape", "output shape", "params", "memory(MB)", "MAdd", "Flops",
+    "MemRead(B)", "MemWrite(B)",
+]  # fmt: skip
 
 Row = dict[str, Any]
 
@@ -178,8 +186,9 @@ Row = dict[str, Any]
 class StatsTable:
     """Rows of per-layer statistics with stable column keys, and the totals with the same keys.
 
-    ``str(table)`` is a fixed-width text table, ``_repr_html_`` an HTML one for notebooks;
-    :meth:`to_csv` and :meth:`to_pandas` give every column.
+    ``str(table)`` is a fixed-width text table, ``_repr_html_`` an HTML one for notebooks and
+    :meth:`to_markdown` a GitHub-flavoured one for READMEs; :meth:`to_csv` and :meth:`to_pandas`
+    give every column, and :meth:`to_pandas` adds tensorwatch's (torchstat's) column names too.
     """
 
     rows: list[Row]
@@ -211,17 +220,7 @@ class StatsTable:
                 node = nodes[member]
                 rows.append(_row(node["id"], node["op"], node["stats"], node["uncounted"]))
 
-        top = [g["id"] for g in payload["groups"] if g["parent"] is None]
-        top += [n["id"] for n in payload["nodes"] if n["parent"] is None]
-        order = {n["id"]: i for i, n in enumerate(payload["nodes"])}
-        # top-level members in call order: a group starts where its first node does
-        first: dict[str, int] = {}
-        for node in payload["nodes"]:
-            parent = node["parent"]
-            while parent is not None:
-                first.setdefault(parent, order[node["id"]])
-                parent = groups[parent]["parent"]
-        for member in sorted(top, key=lambda m: first.get(m, order.get(m, 0))):
+        for member in schema.top_level_members(payload):
             visit(member, 1)
         listed = str(payload["totals"].get("uncounted") or "")
         measured = any(c["key"] == "latency_ms" for c in payload["columns"])
@@ -237,12 +236,66 @@ class StatsTable:
                 writer.writerow({k: _plain(row.get(k)) for k in self.columns})
 
     def to_pandas(self) -> Any:  # noqa: ANN401  # a pandas.DataFrame; pandas is optional
-        """Return the rows as a ``pandas.DataFrame`` (the totals are in :attr:`totals`)."""
+        """Return the rows as a ``pandas.DataFrame`` (the totals are in :attr:`totals`).
+
+        The columns are ours (:data:`TABLE_KEYS`) followed by tensorwatch's ``model_stats`` names
+        (torchstat's report), so code written against tensorwatch keeps working. Those are derived
+        from our exact counts; where torchstat's own formulas differ, ours are kept:
+
+        * ``module name``: the row name. ``input shape`` / ``output shape``: the first input /
+          output tensor's full shape as a tuple, batch included (``None`` for a folded group).
+        * ``params``: the parameters the module owns (as ours; torchstat counts them the same way).
+        * ``memory(MB)``: ``activation_bytes / 2**20``, the outputs in their real dtype
+          (torchstat assumes 4 bytes per element).
+        * ``MAdd``: torchstat counts a multiply and an add as two operations (``K`` multiplies and
+          ``K - 1`` adds per dot product, plus the bias), i.e. about ``2 × MACs``; that is our
+          ``flops``: ``2 × macs`` + one per element-wise op and bias element. torchstat counts per
+          sample (it runs batch 1) and skips Linear's bias; ours is the whole batch, every op.
+        * ``Flops``: torchstat counts a multiply-accumulate as one operation plus one per element
+          of activations, norms and biases, i.e. ``flops - macs`` here (torchstat skips Linear's
+          bias; we count it).
+        * ``MemRead(B)`` / ``MemWrite(B)``: ``read_bytes`` (inputs + owned parameters and
+          buffers) / ``write_bytes`` (outputs), in bytes. torchstat multiplies the parameters by
+          the batch size and ignores buffers; we read each parameter once.
+        """
         try:
             import pandas as pd  # noqa: PLC0415  # optional dependency
         except ImportError as error:
             raise ImportError("StatsTable.to_pandas() needs pandas: pip install pandas") from error
-        return pd.DataFrame([{k: row.get(k) for k in self.columns} for row in self.rows])
+        # `params` means the same in both, so it appears once
+        extra = [k for k in TENSORWATCH_KEYS if k not in self.columns]
+        records = [{**{k: row.get(k) for k in self.columns}, **tensorwatch_columns(row)} for row in self.rows]
+        return pd.DataFrame(records, columns=[*self.columns, *extra])
+
+    def to_markdown(self) -> str:
+        """Return a GitHub-flavoured Markdown table of the rows and the totals, for a README.
+
+        The columns of ``str(table)``, numbers humanised (``1.23 M``, ``4.00 MiB``); user strings
+        (module names, types) have Markdown's active characters backslash-escaped, ``|``
+        included, so a name cannot break the table or turn into a link or HTML.
+        """
+        header = [_MARKDOWN_LABELS.get(c, c) for c in _TEXT_COLUMNS]
+        align = ["---:" if c in _NUMERIC else ":---" for c in _TEXT_COLUMNS]
+        lines = [_markdown_row(header), _markdown_row(align)]
+        lines += [_markdown_row([_markdown_cell(c, row.get(c)) for c in _TEXT_COLUMNS]) for row in self.rows]
+        total = [_markdown_cell(c, self.totals.get(c)) for c in _TEXT_COLUMNS]
+        lines.append(_markdown_row(["**total**", *total[1:]]))
+        if self.totals.get("uncounted"):
+            lines += ["", "Uncounted ops: " + markdown_escape(", ".join(self.totals["uncounted"]))]
+        return "\n".join(lines) + "\n"
+
+    def sorted_by(self, key: str, *, descending: bool = True) -> StatsTable:
+        """Return a copy whose rows are ordered by the numeric column ``key`` (largest first).
+
+        Rows without a value for ``key`` go last; ties keep their call order.
+        """
+        sortable = [c for c in self.columns if c in _NUMERIC]
+        if key not in sortable:
+            raise ValueError(f"cannot sort by {key!r}; choose one of {', '.join(sortable)}")
+        with_value = [r for r in self.rows if isinstance(r.get(key), int | float)]
+        without = [r for r in self.rows if not isinstance(r.get(key), int | float)]
+        with_value.sort(key=lambda r: r[key], reverse=descending)
+        return StatsTable([*with_value, *without], self.totals, list(self.columns))
 
     def __str__(self) -> str:
         cells = [[_human(c, row.get(c)) for c in _TEXT_COLUMNS] for row in [*self.rows, self.totals]]
@@ -297,3 +350,52 @@ def _human(column: str, value: object) -> str:
     if scale == 1:
         return f"{value} B" if binary else str(value)
     return f"{value / scale:.2f} {unit}"
+
+
+def tensorwatch_columns(row: Row) -> Row:
+    """Return tensorwatch's (torchstat's) columns for one row; see :meth:`StatsTable.to_pandas`."""
+
+    def first(key: str) -> tuple[int, ...] | None:
+        shapes = row.get(key)
+        return tuple(shapes[0]) if isinstance(shapes, list) and shapes else None
+
+    def number(key: str) -> int | float | None:
+        value = row.get(key)
+        return value if isinstance(value, int | float) else None
+
+    macs, flops, activations = number("macs"), number("flops"), number("activation_bytes")
+    return {
+        "module name": row.get("name"),
+        "input shape": first("input_shapes"),
+        "output shape": first("output_shapes"),
+        "params": number("params"),
+        "memory(MB)": None if activations is None else activations / 2**20,
+        "MAdd": flops,
+        "Flops": None if flops is None or macs is None else flops - macs,
+        "MemRead(B)": number("read_bytes"),
+        "MemWrite(B)": number("write_bytes"),
+    }
+
+
+# the characters that can start Markdown markup inside a table cell: emphasis, code, links,
+# HTML, entities, strikethrough, math, mentions, the cell separator, and the escape itself
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>&|~$@])")
+
+
+def markdown_escape(text: str) -> str:
+    """Escape ``text`` for a Markdown table cell: active characters get a backslash, newlines a space.
+
+    The backslash itself is escaped too: GFM reads a backslash before an escaped pipe as an
+    escaped backslash followed by a cell separator.
+    """
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", " ".join(text.splitlines()))
+
+
+def _markdown_cell(column: str, value: object) -> str:
+    if column in ("input_shapes", "output_shapes") and isinstance(value, list):
+        return ", ".join(shape_text(s) for s in value if isinstance(s, list))
+    return markdown_escape(_human(column, value))
+
+
+def _markdown_row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
