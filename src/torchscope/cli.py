@@ -1,35 +1,354 @@
-"""The ``torchscope`` command line. For now one command: ``demo`` writes the AlexNet page.
+"""The ``torchscope`` command line (also ``python -m torchscope``): pages and tables without a notebook.
 
-``python -m torchscope demo -o alexnet.html`` needs nothing from the user; the drawing and stats
-commands of the outside-the-notebook issue join it here.
+::
+
+    torchscope draw torchvision.models:resnet50 --input-shape 1,3,224,224 -o resnet50.html
+    torchscope stats torchvision.models:resnet50 --input-shape 1,3,224,224 --depth 1 --sort flops
+    torchscope demo                      # the AlexNet page, needs nothing but torchvision
+
+``TARGET`` is ``module:callable`` or ``path/to/file.py:callable``; the callable is called with the
+``--kwargs`` JSON object (none by default) and must return a ``torch.nn.Module`` (a module-level
+model object is used as it is). The current directory is importable, as with ``python -m``.
+
+Exit status: 0 on success; 1 when the forward pass failed (the page or table of the graph traced
+up to the failing layer is still written, and stderr names that layer) or the output could not be
+written; 2 for a bad argument, with one line on stderr saying which and what was wrong.
+Progress on stderr (``tracing resnet50… 3 s``) appears only for steps slower than two seconds and
+only on a terminal; ``--progress always`` or ``never`` overrides that (see :mod:`torchscope.progress`).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
+import json
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
-from torchscope.api import save_html
+import torch
+from torch import nn
+
+from torchscope import schema
+from torchscope.api import trace
+from torchscope.errors import TraceError
+from torchscope.graph import ModelGraph
+from torchscope.progress import Progress
+from torchscope.stats import ADDITIVE, OWNED, StatsTable
+from torchscope.widget import ORIENTATIONS, ModelView
+
+
+class CommandError(Exception):
+    """A command cannot go on; the message says what was wrong, ``status`` is the exit status."""
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    args = _parser().parse_args(argv)
+    command: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return command(args)
+    except CommandError as error:
+        _say(f"torchscope {args.command}: {error}")
+        return error.status
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="torchscope", description="See a PyTorch model.")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="write the AlexNet diagram as a standalone HTML page")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--progress",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="elapsed time on stderr for steps slower than 2 s (auto: only on a terminal)",
+    )
+    model = argparse.ArgumentParser(add_help=False, parents=[common])
+    model.add_argument("target", metavar="TARGET", help="module:callable returning the model")
+    model.add_argument(
+        "--input-shape",
+        action="append",
+        required=True,
+        metavar="SHAPE",
+        help="an input's shape, e.g. 1,3,224,224; repeat it for each positional input",
+    )
+    model.add_argument("--kwargs", default="{}", help="JSON object of arguments for the callable")
+    model.add_argument("--dtype", help="dtype of the inputs (float32 by default; long for token ids)")
+    model.add_argument("--device", default="auto", help="auto (meta when it can), meta, cpu, cuda")
+
+    draw = commands.add_parser("draw", parents=[model], help="write the diagram as a standalone HTML page")
+    draw.add_argument("-o", "--output", type=Path, help="where to write it (default: NAME.html)")
+    draw.add_argument("--orientation", choices=ORIENTATIONS, default="TB", help="top-bottom or left-right")
+    draw.add_argument(
+        "--depth",
+        type=_positive_int,
+        help="open the module groups fewer than N levels down (1: the top-level ones); "
+        "default: the deepest level that keeps the page readable",
+    )
+    draw.set_defaults(run=_draw)
+
+    stats = commands.add_parser("stats", parents=[model], help="print the per-layer statistics table")
+    stats.add_argument("--depth", type=_positive_int, help="one row per module group N levels down")
+    stats.add_argument(
+        "--sort", choices=[*OWNED, *ADDITIVE], help="order the rows by a column, largest first"
+    )
+    stats.add_argument("--csv", type=Path, help="also write every column to this CSV file")
+    stats.add_argument("--markdown", action="store_true", help="print a Markdown table instead of text")
+    stats.set_defaults(run=_stats)
+
+    demo = commands.add_parser(
+        "demo", parents=[common], help="write the AlexNet diagram as a standalone HTML page"
+    )
     demo.add_argument("-o", "--output", type=Path, default=Path("alexnet.html"), help="where to write it")
-    args = parser.parse_args(argv)
-    return _demo(args.output)
+    demo.set_defaults(run=_demo)
+    return parser
 
 
-def _demo(output: Path) -> int:
+# -- commands ----------------------------------------------------------------------------------
+
+
+def _draw(args: argparse.Namespace) -> int:
+    model, name = load_model(args.target, parse_kwargs(args.kwargs))
+    output: Path = args.output or Path(f"{name}.html")
+    graph, failure = _trace(args, model, name)
+    payload = graph.to_json()
+    view = ModelView(payload, orientation=args.orientation)
+    if args.depth is not None:
+        view.expanded = expanded_to_depth(payload, args.depth)
+    with Progress(f"writing {output}", enabled=_progress(args)):
+        path = _write(lambda: view.save_html(output), output)
+    _wrote(path)
+    return _finish(failure, f"wrote the graph traced up to that layer to {path}")
+
+
+def _stats(args: argparse.Namespace) -> int:
+    model, name = load_model(args.target, parse_kwargs(args.kwargs))
+    graph, failure = _trace(args, model, name)
+    table = StatsTable.from_payload(graph.to_json(), depth=args.depth)
+    if args.sort is not None:
+        table = table.sorted_by(args.sort)
+    if args.csv is not None:
+        _write(lambda: table.to_csv(args.csv), args.csv)
+        _say(f"wrote {args.csv}")
+    print(table.to_markdown() if args.markdown else f"{table}\n", end="")  # noqa: T201  # the output
+    return _finish(failure, "the table shows the layers traced up to that point")
+
+
+def _demo(args: argparse.Namespace) -> int:
     try:
         import torchvision  # type: ignore[import-untyped]  # noqa: PLC0415  # only the demo needs it
     except ImportError:
-        print("torchscope demo needs torchvision: pip install torchvision", file=sys.stderr)  # noqa: T201
-        return 2
-    path = save_html(torchvision.models.alexnet(), [1, 3, 224, 224], output).resolve()
-    print(f"wrote {path}\nopen it in a browser: {path.as_uri()}")  # noqa: T201  # the CLI's output
+        raise CommandError("the demo needs torchvision: pip install torchvision") from None
+    output: Path = args.output
+    with Progress(f"drawing AlexNet to {output}", enabled=_progress(args)):
+        graph = trace(torchvision.models.alexnet(), [1, 3, 224, 224])
+        path = _write(lambda: ModelView(graph.to_json()).save_html(output), output)
+    _wrote(path)
     return 0
+
+
+def _trace(args: argparse.Namespace, model: nn.Module, name: str) -> tuple[ModelGraph, TraceError | None]:
+    """Trace with the command's inputs; a failing forward pass still yields its partial graph."""
+    shapes = [parse_shape(text) for text in args.input_shape]
+    dtype = parse_dtype(args.dtype)
+    try:
+        with Progress(f"tracing {name}", enabled=_progress(args)):
+            return trace(model, shapes, device=args.device, dtype=dtype), None
+    except TraceError as error:
+        return error.graph, error
+    except (TypeError, ValueError) as error:
+        # the forward pass's own errors arrive as TraceError; these are about the arguments
+        raise CommandError(_one_line(str(error))) from error
+
+
+def _finish(failure: TraceError | None, what_was_kept: str) -> int:
+    if failure is None:
+        return 0
+    raise CommandError(f"{_one_line(str(failure))} ({what_was_kept})", status=1)
+
+
+def _write(save: Callable[[], object], path: Path) -> Path:
+    try:
+        save()
+    except OSError as error:
+        raise CommandError(f"cannot write {path}: {error.strerror or error}", status=1) from error
+    return path.resolve()
+
+
+def _wrote(path: Path) -> None:
+    print(f"wrote {path}\nopen it in a browser: {path.as_uri()}")  # noqa: T201  # the CLI's output
+
+
+def _progress(args: argparse.Namespace) -> bool | None:
+    return {"auto": None, "always": True, "never": False}[args.progress]
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)  # noqa: T201  # the CLI's messages
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- arguments ---------------------------------------------------------------------------------
+
+
+def load_model(target: str, kwargs: dict[str, object]) -> tuple[nn.Module, str]:
+    """Import ``module:callable`` (or ``file.py:callable``), call it, return the model and a name.
+
+    Raises
+    ------
+    CommandError
+        naming what is wrong: no colon, a missing module or attribute, a call that raised, or a
+        result that is not a ``torch.nn.Module``.
+    """
+    # rpartition: a Windows path's drive letter has a colon too, a Python name never does
+    source, colon, attribute = target.rpartition(":")
+    if not colon or not source or not attribute:
+        raise CommandError(
+            f"TARGET {target!r} is not module:callable (e.g. torchvision.models:resnet50 or model.py:Net)"
+        )
+    with _importable_cwd():
+        found = _attribute(_import(source), attribute, source)
+        name = attribute.rsplit(".", 1)[-1]
+        if isinstance(found, nn.Module):
+            if kwargs:
+                raise CommandError(f"{target} is already a model; --kwargs applies only to a callable")
+            return found, name
+        if not callable(found):
+            raise CommandError(f"{target} is a {type(found).__name__}, not a callable that returns a model")
+        try:
+            model = found(**kwargs)
+        except Exception as error:
+            raise CommandError(
+                f"calling {target} failed: {type(error).__name__}: {_one_line(str(error))}"
+            ) from error
+    if not isinstance(model, nn.Module):
+        raise CommandError(f"{target} returned a value of type {type(model).__name__}, not a torch.nn.Module")
+    return model, name
+
+
+@contextmanager
+def _importable_cwd() -> Iterator[None]:
+    """Let ``model:make`` find ``model.py`` in the current directory, as ``python -m`` does."""
+    cwd = str(Path.cwd())
+    added = cwd not in sys.path and "" not in sys.path
+    if added:
+        sys.path.insert(0, cwd)
+    try:
+        yield
+    finally:
+        if added:
+            sys.path.remove(cwd)
+
+
+def _import(source: str) -> ModuleType:
+    if source.endswith(".py"):
+        return _import_file(Path(source))
+    try:
+        return importlib.import_module(source)
+    except ModuleNotFoundError as error:
+        missing = error.name or ""
+        if source == missing or source.startswith(missing + "."):
+            raise CommandError(
+                f"no module named {missing!r} (a file is given by its path: path/to/model.py:make)"
+            ) from None
+        # the module exists but imports something that does not
+        raise CommandError(f"importing {source!r} failed: {error}") from error
+    except Exception as error:
+        raise CommandError(f"importing {source!r} failed: {type(error).__name__}: {error}") from error
+
+
+def _import_file(path: Path) -> ModuleType:
+    if not path.is_file():
+        raise CommandError(f"no file {str(path)!r}")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise CommandError(f"cannot import {str(path)!r} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        raise CommandError(f"importing {str(path)!r} failed: {type(error).__name__}: {error}") from error
+    return module
+
+
+def _attribute(module: ModuleType, attribute: str, source: str) -> object:
+    found: object = module
+    for depth, part in enumerate(attribute.split(".")):
+        if not hasattr(found, part):
+            where = ".".join([source, *attribute.split(".")[:depth]])
+            raise CommandError(f"{where!r} has no attribute {part!r}")
+        found = getattr(found, part)
+    return found
+
+
+_DIMENSION = re.compile(r"-?\d+")
+
+
+def parse_shape(text: str) -> list[int]:
+    """``"1,3,224,224"`` (or ``1x3x224x224``) → ``[1, 3, 224, 224]``, naming the part that is wrong."""
+    parts = re.split(r"[,x×]", text)
+    shape: list[int] = []
+    for position, raw in enumerate(parts, 1):
+        part = raw.strip()
+        where = f"--input-shape {text!r}: part {position}"
+        if not part:
+            raise CommandError(f"{where} is empty; write the dimensions like 1,3,224,224")
+        if not _DIMENSION.fullmatch(part):
+            raise CommandError(f"{where} ({part!r}) is not a whole number")
+        if int(part) < 1:
+            raise CommandError(f"{where} ({part}) must be at least 1")
+        shape.append(int(part))
+    return shape
+
+
+def parse_kwargs(text: str) -> dict[str, object]:
+    """Parse the ``--kwargs`` JSON object; a one-line error says where the JSON breaks."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CommandError(
+            f"--kwargs is not valid JSON: {error.msg} at column {error.colno} of {text!r}"
+        ) from None
+    if not isinstance(value, dict):
+        raise CommandError(
+            f"--kwargs must be a JSON object like '{{\"num_classes\": 10}}', got {type(value).__name__}"
+        )
+    return value
+
+
+def parse_dtype(name: str | None) -> torch.dtype | None:
+    """``"float16"`` or ``"torch.long"`` → the torch dtype; ``None`` stays the default."""
+    if name is None:
+        return None
+    value = getattr(torch, name.removeprefix("torch."), None)
+    if not isinstance(value, torch.dtype):
+        raise CommandError(f"--dtype {name!r} is not a torch dtype (e.g. float32, float16, bfloat16, long)")
+    return value
+
+
+def expanded_to_depth(payload: schema.Payload, depth: int) -> list[str]:
+    """Ids of the groups fewer than ``depth`` levels down (top level = 0), as the page's depth menu."""
+    parents = {g["id"]: g["parent"] for g in payload["groups"]}
+
+    def level(group: str) -> int:
+        parent = parents[group]
+        return 0 if parent is None else level(parent) + 1
+
+    return [g for g in parents if level(g) < depth]
+
+
+def _positive_int(text: str) -> int:
+    if not _DIMENSION.fullmatch(text.strip()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)

@@ -1,0 +1,88 @@
+"""A quiet progress line for slow command-line steps: ``tracing resnet50… 3 s`` on stderr.
+
+Nothing is printed for a step that ends within ``delay`` seconds (2 by default), so fast runs
+stay silent. By default it prints only when the stream is a terminal, where the line is redrawn
+in place and finished with the total time; ``enabled=True`` forces it on (a log then gets one
+line per ``interval``), ``enabled=False`` off. The ticker is a daemon thread that only writes to
+the stream, so it cannot hold the process open or touch the traced model.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from types import TracebackType
+from typing import Self, TextIO
+
+DELAY_S = 2.0
+INTERVAL_S = 1.0
+
+
+class Progress:
+    """Context manager printing ``{label}… {n} s`` while its block runs longer than ``delay``."""
+
+    def __init__(
+        self,
+        label: str,
+        *,
+        stream: TextIO | None = None,
+        enabled: bool | None = None,
+        delay: float | None = None,
+        interval: float | None = None,
+    ) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = _is_terminal(self.stream) if enabled is None else enabled
+        self.delay = DELAY_S if delay is None else delay
+        self.interval = INTERVAL_S if interval is None else interval
+        self._live = _is_terminal(self.stream)
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start = 0.0
+        self._printed = False
+
+    def __enter__(self) -> Self:
+        self._start = time.monotonic()
+        if self.enabled:
+            self._thread = threading.Thread(target=self._tick, name="torchscope-progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._printed:
+            outcome = "failed" if kind is not None else "done"
+            self._write(f"{self.label}… {outcome} in {self._elapsed():.0f} s", final=True)
+
+    def _tick(self) -> None:
+        if self._done.wait(self.delay):
+            return
+        while True:
+            self._write(f"{self.label}… {self._elapsed():.0f} s", final=False)
+            if self._done.wait(self.interval):
+                return
+
+    def _elapsed(self) -> float:
+        return time.monotonic() - self._start
+
+    def _write(self, text: str, *, final: bool) -> None:
+        self._printed = True
+        if self._live:
+            # redraw the one line in place; \x1b[K clears what a longer earlier line left behind
+            self.stream.write("\r" + text + "\x1b[K" + ("\n" if final else ""))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
