@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,8 +61,29 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
     TraceError
         when the forward pass raises; names the module and op, and ``.graph`` holds the partial graph.
     """
+    for name, flag in (("train", train), ("measure", measure)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     example = build_example(input_shape, inputs, kwargs, dtype)
     return ModelGraph(trace_model(model, example, device, train=train, measure=measure))
+
+
+# the keywords `draw_model`, `model_stats` and `save_html` pass on to `trace`, read from its signature
+TRACE_KEYWORDS = tuple(
+    name
+    for name, parameter in inspect.signature(trace).parameters.items()
+    if parameter.kind is parameter.KEYWORD_ONLY
+)
+
+
+def _check_trace_args(caller: str, trace_args: Mapping[str, object]) -> None:
+    """Name the caller in the error, not ``trace()``, when a keyword is misspelt."""
+    unknown = [k for k in trace_args if k not in TRACE_KEYWORDS]
+    if unknown:
+        raise TypeError(
+            f"{caller}() got an unexpected keyword argument {unknown[0]!r}; "
+            f"it passes only {', '.join(TRACE_KEYWORDS)} on to trace()"
+        )
 
 
 def draw_model(
@@ -78,6 +100,7 @@ def draw_model(
     """
     if orientation not in ORIENTATIONS:
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
+    _check_trace_args("draw_model", trace_args)
     try:
         graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
     except TraceError as error:
@@ -95,6 +118,12 @@ def model_stats(
     One row per layer call and functional op; with ``depth``, module groups that deep are one row
     each (``depth=1``: the top-level modules). Every other keyword goes to :func:`trace`.
     """
+    # checked before the trace, which may take a while, rather than after it
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int)):
+        raise TypeError(f"depth must be an int (1 = the top-level modules) or None, got {depth!r}")
+    if depth is not None and depth < 1:
+        raise ValueError(f"depth must be at least 1 (the top-level modules), got {depth}")
+    _check_trace_args("model_stats", trace_args)
     graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
     return StatsTable.from_payload(graph.to_json(), depth=depth)
 

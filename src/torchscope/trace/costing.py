@@ -28,9 +28,13 @@ def _meta_batch_norm(
     than the rest of a ResNet's meta pass together; the output is simply shaped like the input.
     The cost charged is the registry's for ``native_batch_norm``: one FLOP per element.
     """
-    del kwargs
     x = args[0] if args else None
     if not isinstance(x, torch.Tensor) or x.device.type != "meta" or x.dim() < 2:
+        return None
+    # statistics and affine parameters of the wrong size are an error the real kernel reports:
+    # leave those calls to it
+    per_channel = [*args[1:5], *(kwargs.get(k) for k in ("running_mean", "running_var", "weight", "bias"))]
+    if any(isinstance(t, torch.Tensor) and t.numel() != x.shape[1] for t in per_channel):
         return None
     return torch.empty_like(x), costs.OpCost(flops=x.numel())
 
@@ -58,11 +62,50 @@ class CostCounter(TorchDispatchMode):  # type: ignore[no-untyped-call]  # untype
     ) -> Any:  # noqa: ANN401  # whatever the op returns
         del types
         kwargs = kwargs or {}
+        _check_operand_dtypes(func, args)
         out = _meta_unary(func, args)
         if out is None:
             out = func(*args, **kwargs)
         self.recorder.charge(func, costs.cost_of(func, args, kwargs, out))
         return out
+
+
+def _check_operand_dtypes(func: Any, args: tuple[Any, ...]) -> None:  # noqa: ANN401  # an ATen op
+    """Refuse, on meta, the mixed-dtype matmuls and convolutions that real kernels refuse.
+
+    The meta kernels of ``mm``, ``addmm``, ``convolution``... only check shapes: an ``int64``
+    input to a float ``Linear`` would trace on meta, although no real run can do it. Raising the
+    error the real kernel would raise keeps a meta trace honest about what the model can run.
+    """
+    positions = _SAME_DTYPE_OPERANDS.get(str(getattr(func, "overloadpacket", "")))
+    if positions is None:
+        return
+    first, second = (args[i] if i < len(args) else None for i in positions)
+    if (
+        isinstance(first, torch.Tensor)
+        and isinstance(second, torch.Tensor)
+        and first.device.type == "meta"
+        and first.dtype != second.dtype
+    ):
+        a, b = (str(t.dtype).removeprefix("torch.") for t in (first, second))
+        raise RuntimeError(
+            f"{func.overloadpacket}: expected both operands to have the same dtype, but got {a} and {b}"
+        )
+
+
+# matmul- and convolution-like ops: the argument positions whose dtypes the real kernels require equal
+_SAME_DTYPE_OPERANDS = {
+    "aten.mm": (0, 1),
+    "aten.bmm": (0, 1),
+    "aten.mv": (0, 1),
+    "aten.dot": (0, 1),
+    "aten.addmm": (1, 2),
+    "aten.baddbmm": (1, 2),
+    "aten.addbmm": (1, 2),
+    "aten.addmv": (1, 2),
+    "aten.convolution": (0, 1),
+    "aten._convolution": (0, 1),
+}
 
 
 def _meta_unary(func: Any, args: tuple[Any, ...]) -> torch.Tensor | None:  # noqa: ANN401  # an ATen op

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -82,8 +83,13 @@ def build_example(
     if kwargs is not None and not isinstance(kwargs, Mapping):
         raise TypeError(f"kwargs must be a dict of keyword arguments, got {type(kwargs).__name__}")
     keyword = dict(kwargs or {})
+    if bad := [k for k in keyword if not isinstance(k, str)]:
+        raise TypeError(f"kwargs keys must be the names of forward's arguments, got {bad[0]!r}")
     if dtype is not None and not isinstance(dtype, torch.dtype):
         raise TypeError(f"dtype must be a torch.dtype such as torch.float32 or torch.long, got {dtype!r}")
+    if dtype is not None and input_shape is None:
+        # real inputs keep their own dtypes: a dtype here would be silently ignored
+        raise ValueError("dtype applies to inputs made from input_shape; convert real inputs yourself")
     if input_shape is not None:
         fill = dtype or torch.float32
         args: tuple[object, ...] = tuple(
@@ -110,19 +116,25 @@ def normalise_shapes(input_shape: object) -> list[list[int]]:
         raise TypeError(
             f"input_shape must be a shape like [1, 3, 224, 224] or a list of shapes, got {input_shape!r}"
         )
-    shapes: list[object] = (
-        [input_shape] if all(isinstance(d, int) for d in input_shape) else list(input_shape)
-    )
-    result: list[list[int]] = []
-    for i, shape in enumerate(shapes):
-        if (
-            not isinstance(shape, Sequence)
-            or isinstance(shape, str)
-            or not shape
-            or not all(isinstance(d, int) and not isinstance(d, bool) for d in shape)
-        ):
-            raise TypeError(f"input_shape[{i}] must be a non-empty list of ints, got {shape!r}")
-        if any(d <= 0 for d in shape):
-            raise ValueError(f"input_shape[{i}] = {list(shape)} has a zero or negative dimension")
-        result.append([int(d) for d in shape])
-    return result
+    if not input_shape:
+        raise ValueError("input_shape is empty: give a shape like [1, 3, 224, 224] or a list of shapes")
+    # a list of scalars is one shape (even with a bad dimension in it); a list of lists is several
+    nested = any(isinstance(d, Sequence) and not isinstance(d, str | bytes) for d in input_shape)
+    shapes: list[object] = list(input_shape) if nested else [input_shape]
+    return [_shape(shape, i) for i, shape in enumerate(shapes)]
+
+
+def _shape(shape: object, i: int) -> list[int]:
+    if not isinstance(shape, Sequence) or isinstance(shape, str | bytes) or not shape:
+        raise TypeError(f"input_shape[{i}] must be a non-empty list of ints, got {shape!r}")
+    for position, d in enumerate(shape):
+        # numpy and torch integers are ints too; bools and floats are mistakes
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral):
+            raise TypeError(
+                f"input_shape[{i}] must be a non-empty list of ints, got {list(shape)!r}: "
+                f"dimension {position} is {d!r} ({type(d).__name__})"
+            )
+    dims = [int(d) for d in shape]
+    if any(d <= 0 for d in dims):
+        raise ValueError(f"input_shape[{i}] = {dims} has a zero or negative dimension")
+    return dims

@@ -160,6 +160,9 @@ class Recorder(TorchFunctionMode):
         count = self._module_calls[path] = self._module_calls[path] + 1
         base = path or self.root_name
         record_id = base if count == 1 else f"{base}#{count}"
+        # a module path owns its plain id; a later call's `relu#2` yields to a module named `relu#2`
+        if record_id in self._used_ids or (count > 1 and record_id in self.module_paths):
+            record_id = self._unique_id(record_id)
         self._used_ids.add(record_id)
         type_name = type(module).__name__
         if _is_leaf(module) and (path != "" or _is_library_module(module)):
@@ -172,7 +175,7 @@ class Recorder(TorchFunctionMode):
                 parent=parent,
                 module_path=path,
                 attrs=module_attrs(module),
-                repr=repr(module),
+                repr=_safe_repr(module),
                 inputs=[tensor_meta(t) for t in inputs],
             )
             self._add_node(node)
@@ -414,11 +417,12 @@ class Recorder(TorchFunctionMode):
             self._producers[base] = node_id
 
     def _unique_id(self, base: str) -> str:
+        """Return ``base``, or ``base#2``, ``base#3``...: the first id no node and no module path has."""
         count = self._id_counts[base]
         while True:
             count += 1
             candidate = base if count == 1 else f"{base}#{count}"
-            if candidate not in self._used_ids:
+            if candidate not in self._used_ids and candidate not in self.module_paths:
                 self._id_counts[base] = count
                 self._used_ids.add(candidate)
                 return candidate
@@ -444,6 +448,14 @@ class Recorder(TorchFunctionMode):
         if used:
             attrs["parameters"] = ", ".join(used)
         return attrs
+
+
+def _safe_repr(module: nn.Module) -> str:
+    """Return the module's repr; one that raises must not fail a forward that runs fine without us."""
+    try:
+        return repr(module)
+    except Exception as error:  # noqa: BLE001  # any error of user code in __repr__/extra_repr
+        return f"{type(module).__name__}(<repr failed: {type(error).__name__}: {error}>)"
 
 
 def _is_in_place(name: str) -> bool:

@@ -16,14 +16,16 @@ from __future__ import annotations
 import contextlib
 import re
 import statistics
+import sys
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import torch
 from torch import nn
 
 from torchscope.errors import TraceError
 from torchscope.trace.costing import CostCounter
+from torchscope.trace.hints import expected_input
 from torchscope.trace.inputs import Example
 from torchscope.trace.recorder import Failure, Recorder
 from torchscope.trace.records import GroupRecord, ModuleInfo, Trace
@@ -35,7 +37,12 @@ _NEEDS_DATA = re.compile(r"\bmeta\b|data[- ]dependent|no data", re.IGNORECASE)
 
 
 class _NeedsRealTensors(Exception):  # noqa: N818  # internal signal, never seen by users
-    pass
+    """The meta pass reached an op that needs values; carries what was traced up to it."""
+
+    def __init__(self, where: str, finish: Callable[[str], Trace]) -> None:
+        super().__init__(where)
+        self.where = where
+        self.finish = finish  # the partial trace, its failing node marked with the message given
 
 
 def trace_model(
@@ -70,14 +77,13 @@ def _trace(model: nn.Module, example: Example, device: str | torch.device, *, tr
     try:
         return _run(model, example, torch.device("meta"), train=train, allow_fallback=True)
     except _NeedsRealTensors as signal:
-        home = model_device(model)
-        if home.type == "meta":
-            raise TraceError(
-                "the model needs real tensors (an op depends on data, e.g. .item() or nonzero), "
-                "but its parameters live on the meta device; pass a model with real weights",
-                _empty_trace(model, example),
-            ) from signal.__cause__
-        return _run(model, example, home, train=train)
+        if (missing := _without_values(model, example)) is not None:
+            message = (
+                f"{signal.where} needs real tensors (an op depends on data, e.g. .item() or nonzero), "
+                f"but {missing}; pass a model with real weights and real (or shape-only) inputs"
+            )
+            raise TraceError(message, signal.finish(message)) from signal.__cause__
+        return _run(model, example, model_device(model), train=train)
 
 
 def measure_latency(  # noqa: PLR0913  # what to run, where, and how often
@@ -96,6 +102,7 @@ def measure_latency(  # noqa: PLR0913  # what to run, where, and how often
     guarantees as a trace. Ids are stable, so the runs line up node by node.
     """
     timer = Timer(device)
+    _require_values(model, example, device)
     state = _stand_ins(model, device)
     per_node: dict[str, list[float]] = defaultdict(list)
     totals: list[float] = []
@@ -126,38 +133,68 @@ def model_device(model: nn.Module) -> torch.device:
 
 
 def _resolve(device: str | torch.device) -> torch.device | None:
-    if isinstance(device, torch.device):
-        return device
-    if not isinstance(device, str) or device.split(":")[0] not in DEVICES:
-        raise ValueError(f"device must be one of {DEVICES} (or e.g. 'cuda:1'), got {device!r}")
-    if device == "auto":
+    if isinstance(device, str) and device == "auto":
         return None
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device='cuda' was asked for, but CUDA is not available here")
-    return torch.device(device)
+    if not isinstance(device, str | torch.device) or str(device).split(":")[0] not in DEVICES:
+        raise ValueError(f"device must be one of {DEVICES} (or e.g. 'cuda:1'), got {device!r}")
+    try:
+        resolved = torch.device(device)
+    except RuntimeError as error:  # 'cpu:x', 'cuda:-1': torch's own parser says what is wrong
+        raise ValueError(f"device {device!r} is not a device: {error}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={str(device)!r} was asked for, but CUDA is not available here")
+    return resolved
+
+
+def _without_values(model: nn.Module, example: Example) -> str | None:
+    """Name the first parameter, buffer or input that is a meta tensor (it holds no values), or None."""
+    for kind, named in (
+        ("its parameters live", model.named_parameters()),
+        ("its buffers live", model.named_buffers()),
+    ):
+        for name, tensor in named:
+            if tensor.device.type == "meta":
+                return f"{kind} on the meta device ({name!r} holds no values)"
+    for name, tensor in example.named_tensors():
+        if tensor.device.type == "meta":
+            return f"input {name!r} is a meta tensor (it holds no values)"
+    return None
+
+
+def _require_values(model: nn.Module, example: Example, device: torch.device) -> None:
+    """Refuse, naming the culprit, a real pass over tensors that have no values."""
+    if device.type != "meta" and (missing := _without_values(model, example)) is not None:
+        raise ValueError(
+            f"device={str(device)!r} runs the model on real tensors, but {missing}; "
+            "trace on device='meta' or 'auto', or give the model real weights and real inputs"
+        )
 
 
 def _run(
     model: nn.Module, example: Example, device: torch.device, *, train: bool, allow_fallback: bool = False
 ) -> Trace:
+    _require_values(model, example, device)
     recorder = Recorder(model)
     state = _stand_ins(model, device)
     recorder.name_parameters(state)
     call = example.to(device)
     for name, tensor in call.named_tensors():
         recorder.add_input(name, tensor)
-    with _preserved(model, train=train), _hooks(recorder):
+    with _preserved(model, train=train), _hooks(recorder), _recursion_headroom() as limit:
         try:
             with recorder, CostCounter(recorder), _grad_mode(device):
                 output = torch.func.functional_call(
                     model, state, call.args, call.kwargs, tie_weights=True, strict=False
                 )
         except Exception as exc:
-            if allow_fallback and _needs_real_tensors(exc):
-                raise _NeedsRealTensors from exc
             failure = recorder.failure or recorder.fail_without_op()
-            trace = _finish(recorder, model, call, device, error=_describe(failure, exc))
-            raise TraceError(_describe(failure, exc), trace) from exc
+            if allow_fallback and _needs_real_tensors(exc):
+                raise _NeedsRealTensors(
+                    f"{_where(failure)} at {failure.op}",
+                    lambda error: _finish(recorder, model, call, device, error=error),
+                ) from exc
+            message = _describe(failure, exc, model, recorder, recursion_limit=limit)
+            raise TraceError(message, _finish(recorder, model, call, device, error=message)) from exc
     recorder.add_outputs(output)
     return _finish(recorder, model, call, device, error=None)
 
@@ -196,21 +233,41 @@ def _without_empty_groups(groups: list[GroupRecord]) -> list[GroupRecord]:
         dead |= newly
 
 
-def _empty_trace(model: nn.Module, example: Example) -> Trace:
-    recorder = Recorder(model)
-    return _finish(recorder, model, example.to(torch.device("meta")), torch.device("meta"), error=None)
-
-
-def _describe(failure: Failure, exc: BaseException) -> str:
-    where = (
-        f"{failure.module_type} {failure.module_path!r}" if failure.module_path else "the model's own forward"
-    )
+def _where(failure: Failure) -> str:
+    """``Conv2d 'features.0'``, ``Bad (the model's own forward)``, or ``the model's own forward``."""
+    if failure.module_path is None:
+        return "the model's own forward"
     if failure.module_path == "":
-        where = f"{failure.module_type} (the model's own forward)"
+        return f"{failure.module_type} (the model's own forward)"
+    return f"{failure.module_type} {_short(failure.module_path)!r}"
+
+
+def _describe(
+    failure: Failure, exc: BaseException, model: nn.Module, recorder: Recorder, *, recursion_limit: int
+) -> str:
     shapes = ", ".join(str(s) for s in failure.input_shapes) or "no tensors"
-    return (
-        f"forward failed in {where} at {failure.op} with input shapes {shapes}: {type(exc).__name__}: {exc}"
+    message = (
+        f"forward failed in {_where(failure)} at {failure.op} with input shapes {shapes}: "
+        f"{type(exc).__name__}: {exc}"
     )
+    node = recorder.nodes[[n.id for n in recorder.nodes].index(failure.node)] if failure.node else None
+    if node is not None and node.kind == "module":
+        module = dict(model.named_modules()).get(node.module_path)
+        label = f"{node.op} {_short(node.module_path)!r}" if node.module_path else node.op
+        if (hint := expected_input(module, label, node.inputs)) is not None:
+            message += f" ({hint})"
+    if isinstance(exc, RecursionError):
+        message += (
+            f" (the trace allows {_headroom(recursion_limit)} nested Python calls, half again Python's "
+            f"limit of {recursion_limit}: the forward recurses without end, or needs a higher "
+            "sys.setrecursionlimit)"
+        )
+    return message
+
+
+def _short(path: str, keep: int = 60) -> str:
+    """Shorten a module path for a message: a deep nesting keeps its two ends."""
+    return path if len(path) <= 2 * keep else f"{path[:keep]}…{path[-keep:]}"
 
 
 def _needs_real_tensors(exc: BaseException) -> bool:
@@ -319,6 +376,29 @@ def _hooks(recorder: Recorder) -> Iterator[None]:
     finally:
         pre.remove()
         post.remove()
+        # the handle forgets the `with_kwargs` flag it registered (torch 2.14): left there, it makes
+        # every later module call in the process take the slow path for global hooks
+        nn.modules.module._global_forward_hooks_with_kwargs.pop(post.id, None)  # noqa: SLF001
+
+
+def _headroom(limit: int) -> int:
+    return limit + limit // 2
+
+
+@contextlib.contextmanager
+def _recursion_headroom() -> Iterator[int]:
+    """Let the traced forward nest as deep as a plain one: hooks add a frame per module level.
+
+    A call through global hooks takes one more Python frame per nested module than a plain call,
+    so a model nested ~200 modules deep would run but not trace. Half again the limit covers that,
+    and is restored afterwards. Yields the limit a plain forward gets.
+    """
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_headroom(limit))
+    try:
+        yield limit
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 @contextlib.contextmanager
