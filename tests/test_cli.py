@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from torchscope import progress
@@ -163,6 +164,23 @@ def test_draw_dtype_and_device(capsys, tmp_path: Path) -> None:
     assert isinstance(graph, dict)
     assert (graph["model"]["dtype"], graph["model"]["device"]) == ("int64", "cpu")
     assert graph["edges"][0]["shape"] == [2, 5]
+
+
+def test_draw_writes_dot_or_graphml_by_the_file_suffix(capsys, tmp_path: Path, models) -> None:
+    dot = tmp_path / "nested.dot"
+    status, out, _ = run(
+        capsys, "draw", f"{models}:nested", "--input-shape", "1,3", "-o", str(dot), "--orientation", "LR"
+    )
+    assert (status, out) == (0, f"wrote {dot.resolve()}\n")
+    text = dot.read_text(encoding="utf-8")
+    assert text.startswith("digraph torchscope {")
+    assert "rankdir=LR" in text
+    assert text.count("subgraph cluster_") == 2  # groups "0" and "0.1"
+    graphml = tmp_path / "nested.graphml"
+    assert run(capsys, "draw", f"{models}:nested", "--input-shape", "1,3", "-o", str(graphml))[0] == 0
+    read = nx.read_graphml(graphml)
+    assert set(read.nodes) == {"input", "0.0", "0.1.0", "1", "output"}
+    assert read.nodes["0.1.0"]["parent"] == "0.1"
 
 
 def test_a_failed_trace_still_writes_the_partial_page(capsys, tmp_path: Path, models) -> None:

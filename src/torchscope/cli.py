@@ -3,6 +3,7 @@
 ::
 
     torchscope draw torchvision.models:resnet50 --input-shape 1,3,224,224 -o resnet50.html
+    torchscope draw torchvision.models:resnet50 --input-shape 1,3,224,224 -o resnet50.dot  # or .graphml
     torchscope stats torchvision.models:resnet50 --input-shape 1,3,224,224 --depth 1 --sort flops
     torchscope demo                      # the AlexNet page, needs nothing but torchvision
 
@@ -85,7 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     model.add_argument("--device", default="auto", help="auto (meta when it can), meta, cpu, cuda")
 
     draw = commands.add_parser("draw", parents=[model], help="write the diagram as a standalone HTML page")
-    draw.add_argument("-o", "--output", type=Path, help="where to write it (default: NAME.html)")
+    draw.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="where to write it (default: NAME.html); a .dot or .gv file gets Graphviz DOT, "
+        "a .graphml file GraphML",
+    )
     draw.add_argument("--orientation", choices=ORIENTATIONS, default="TB", help="top-bottom or left-right")
     draw.add_argument(
         "--depth",
@@ -119,14 +126,26 @@ def _draw(args: argparse.Namespace) -> int:
     model, name = load_model(args.target, parse_kwargs(args.kwargs))
     output: Path = args.output or Path(f"{name}.html")
     graph, failure = _trace(args, model, name)
+    with Progress(f"writing {output}", enabled=_progress(args)):
+        path = _write(lambda: _save_drawing(graph, output, args), output)
+    _wrote(path)
+    return _finish(failure, f"wrote the graph traced up to that layer to {path}")
+
+
+def _save_drawing(graph: ModelGraph, output: Path, args: argparse.Namespace) -> None:
+    """Write the page, or by the file's suffix the graph for Graphviz (.dot, .gv) or yEd (.graphml)."""
+    suffix = output.suffix.lower()
+    if suffix in (".dot", ".gv"):
+        output.write_text(graph.to_dot(args.orientation), encoding="utf-8")
+        return
+    if suffix == ".graphml":
+        graph.save_graphml(output)
+        return
     payload = graph.to_json()
     view = ModelView(payload, orientation=args.orientation)
     if args.depth is not None:
         view.expanded = expanded_to_depth(payload, args.depth)
-    with Progress(f"writing {output}", enabled=_progress(args)):
-        path = _write(lambda: view.save_html(output), output)
-    _wrote(path)
-    return _finish(failure, f"wrote the graph traced up to that layer to {path}")
+    view.save_html(output)
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -184,7 +203,8 @@ def _write(save: Callable[[], object], path: Path) -> Path:
 
 
 def _wrote(path: Path) -> None:
-    print(f"wrote {path}\nopen it in a browser: {path.as_uri()}")  # noqa: T201  # the CLI's output
+    opening = f"\nopen it in a browser: {path.as_uri()}" if path.suffix.lower() in (".html", ".htm") else ""
+    print(f"wrote {path}{opening}")  # noqa: T201  # the CLI's output
 
 
 def _progress(args: argparse.Namespace) -> bool | None:
