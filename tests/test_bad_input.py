@@ -571,3 +571,20 @@ def test_module_names_that_look_like_ids_keep_ids_unique(*, hashed_first: bool) 
     assert graph.node("add").module_path == "add"
     assert graph.node("add()").module_path == "add()"
     assert (graph.node("add()#2").kind, graph.node("add()#2").op) == ("function", "add")
+
+
+class Wrapper(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.add_module("Wrapper", nn.Linear(3, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.get_submodule("Wrapper")(x)
+
+
+def test_a_submodule_named_like_the_model_class_keeps_its_id_and_parameters() -> None:
+    # the model itself is no node: its class name must not take the submodule's id
+    graph = _traced_unchanged(Wrapper(), [1, 3])
+    assert _ids(graph) == ["input", "Wrapper", "output"]
+    node = next(n for n in graph.to_json()["nodes"] if n["id"] == "Wrapper")
+    assert node["stats"]["params"] == 12  # 3×3 weights and 3 biases, shown on its first call

@@ -109,8 +109,8 @@ class Recorder(TorchFunctionMode):
 
     def add_input(self, name: str, tensor: torch.Tensor) -> None:
         """Add a graph input node producing ``tensor``."""
-        if name.partition("#")[0] in self.module_paths:
-            name = f"input:{name}"  # a module of the same name owns the plain id
+        if name.partition("#")[0] in self.module_paths or name == self.root_name:
+            name = f"input:{name}"  # a module of the same name (or a model that is one layer) owns it
         node_id = self._unique_id(name)
         meta = tensor_meta(tensor)
         self._add_node(
@@ -158,14 +158,9 @@ class Recorder(TorchFunctionMode):
             return
         parent = self._current_group()
         count = self._module_calls[path] = self._module_calls[path] + 1
-        base = path or self.root_name
-        record_id = base if count == 1 else f"{base}#{count}"
-        # a module path owns its plain id; a later call's `relu#2` yields to a module named `relu#2`
-        if record_id in self._used_ids or (count > 1 and record_id in self.module_paths):
-            record_id = self._unique_id(record_id)
-        self._used_ids.add(record_id)
         type_name = type(module).__name__
         if _is_leaf(module) and (path != "" or _is_library_module(module)):
+            record_id = self._module_id(path, count)
             inputs = [t for _, t in iter_tensors(args)]
             node = NodeRecord(
                 id=record_id,
@@ -188,6 +183,7 @@ class Recorder(TorchFunctionMode):
             # the model itself is not a group: its children sit at the top level
             self.stack.append(_Frame(module, path))
         else:
+            record_id = self._module_id(path, count)
             group = GroupRecord(id=record_id, op=type_name, label=path, parent=parent, module_path=path)
             self.groups[record_id] = group
             self._attach(parent, record_id)
@@ -415,6 +411,19 @@ class Recorder(TorchFunctionMode):
         base = tensor._base  # noqa: SLF001  # an in-place write through a view changes its base too
         if base is not None and base in self._producers:
             self._producers[base] = node_id
+
+    def _module_id(self, path: str, count: int) -> str:
+        """``layer1.0.conv1``, and ``layer1.0.relu#2`` from a module's second call on.
+
+        A module path owns its plain id: a later call's ``relu#2`` yields to a module named
+        ``relu#2``, and anything else taken gets the next free ``#n``.
+        """
+        base = path or self.root_name
+        record_id = base if count == 1 else f"{base}#{count}"
+        if record_id in self._used_ids or (count > 1 and record_id in self.module_paths):
+            record_id = self._unique_id(record_id)
+        self._used_ids.add(record_id)
+        return record_id
 
     def _unique_id(self, base: str) -> str:
         """Return ``base``, or ``base#2``, ``base#3``...: the first id no node and no module path has."""
