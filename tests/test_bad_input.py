@@ -588,3 +588,47 @@ def test_a_submodule_named_like_the_model_class_keeps_its_id_and_parameters() ->
     assert _ids(graph) == ["input", "Wrapper", "output"]
     node = next(n for n in graph.to_json()["nodes"] if n["id"] == "Wrapper")
     assert node["stats"]["params"] == 12  # 3×3 weights and 3 biases, shown on its first call
+
+
+class Alias(nn.Module):
+    """One Linear under two names: ``b`` is ``a``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Linear(3, 3)
+        self.b = self.a
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.b(self.a(x))
+
+
+class SharedAcrossParents(nn.Module):
+    """One Linear inside two Sequentials, as timm's CoaT shares its position encoders."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        shared = nn.Linear(3, 3)
+        self.first = nn.Sequential(shared, nn.ReLU())
+        self.second = nn.Sequential(shared)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.second(self.first(x))
+
+
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+@pytest.mark.parametrize(
+    ("model_class", "ids"),
+    [
+        (Alias, ["input", "a", "a#2", "output"]),
+        (SharedAcrossParents, ["input", "first.0", "first.1", "first.0#2", "output"]),
+    ],
+)
+def test_a_module_reachable_under_two_names_keeps_its_real_parameters(
+    model_class: type[nn.Module], ids: list[str], device: str
+) -> None:
+    # functional_call puts such a module's meta stand-ins back last: its weights became meta
+    model = model_class()
+    graph = _traced_unchanged(model, [1, 3], device=device)
+    assert all(p.device.type == "cpu" for _, p in model.named_parameters(remove_duplicate=False))
+    assert _ids(graph) == ids
+    assert graph.to_json()["totals"]["params"] == 12

@@ -2,9 +2,9 @@
 
 Hypothesis builds stacks of common layers (Linear, Conv2d, the norms, activations, Dropout,
 pooling) of random widths, nested in Sequentials, ModuleLists and custom blocks, with residual
-adds, concatenations, a module called twice and weights tied between two layers, over vector,
-sequence and image inputs. The model's state is then scrambled (train/eval flags per module,
-frozen parameters, real gradients, a user hook) before each trace.
+adds, concatenations, a module called twice, a submodule under two names and weights tied between
+two layers, over vector, sequence and image inputs. The model's state is then scrambled
+(train/eval flags per module, frozen parameters, real gradients, a user hook) before each trace.
 
 The truths checked come from outside the tracer: PyTorch's own forward (output shapes, the calls
 of every leaf module, counted with hooks of our own), ``FlopCounterMode`` (MACs),
@@ -84,6 +84,18 @@ class Twice(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.inner(self.inner(x))
+
+
+class Aliased(nn.Module):
+    """One submodule under two names (``again`` is ``first``), each name called once."""
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.first = inner
+        self.again = inner
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.again(self.first(x))
 
 
 class Tied(nn.Module):
@@ -199,7 +211,7 @@ def layers(  # noqa: PLR0911  # one return per kind of composite
     draw: Draw, kind: Kind, width: int, depth: int
 ) -> tuple[nn.Module, int]:
     """A leaf layer or, while depth allows, a composite one: residual, concat, twice, tied, nested."""
-    composite = ["residual", "concat", "twice", "tied", "functional", "nested"]
+    composite = ["residual", "concat", "twice", "aliased", "tied", "functional", "nested"]
     choice = draw(st.sampled_from(["simple", "simple", *composite])) if depth > 0 else "simple"
     if choice == "simple":
         return draw(simple_layers(kind, width))
@@ -215,6 +227,8 @@ def layers(  # noqa: PLR0911  # one return per kind of composite
     if choice == "twice":
         inner = draw(st.sampled_from(["project", "act"]))
         return Twice(_projection(kind, width, width) if inner == "project" else nn.ReLU()), width
+    if choice == "aliased":
+        return Aliased(_projection(kind, width, width)), width
     if choice == "tied":
         out = draw(st.integers(1, 6))
         return Tied(_projection(kind, width, out), _projection(kind, width, out)), out
@@ -262,7 +276,16 @@ def cases(draw: Draw) -> Case:
     _scramble(draw, case)
     note(f"kind={kind} shape={shape} train={case.train} real_inputs={case.real_inputs}\n{model}")
     event(f"input: {kind}")
-    for part in ("Residual", "Concat", "Twice", "Tied", "Functional", "Block", "ReLU(inplace=True)"):
+    for part in (
+        "Residual",
+        "Concat",
+        "Twice",
+        "Aliased",
+        "Tied",
+        "Functional",
+        "Block",
+        "ReLU(inplace=True)",
+    ):
         if part in repr(model):
             event(f"has {part}")
     return case

@@ -19,6 +19,7 @@ import statistics
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import torch
 from torch import nn
@@ -417,9 +418,17 @@ def _preserved(model: nn.Module, *, train: bool) -> Iterator[None]:
 
     Some forwards assign attributes (torchvision's AnchorGenerator caches its anchors on the
     device of the pass): a meta pass would leave meta tensors behind. Each module's ``__dict__``
-    is restored to the very objects it held before.
+    is restored to the very objects it held before, and so are the entries of its parameter and
+    buffer dicts: ``functional_call`` puts the stand-ins of a module reachable under two names
+    (``self.b = self.a``, timm's CoaT) back in the wrong order and leaves meta tensors in it.
     """
     attributes: Mapping[nn.Module, dict[str, object]] = {m: dict(vars(m)) for m in model.modules()}
+    # dicts that live in `attributes`: the same objects, whose entries are restored as well
+    stores: list[tuple[dict[str, Any], dict[str, Any]]] = [
+        (store, dict(store))
+        for module in attributes
+        for store in (module._parameters, module._buffers)  # noqa: SLF001  # what functional_call swaps
+    ]
     initialized = torch.cuda.is_initialized()  # type: ignore[no-untyped-call]  # untyped in torch
     cuda = list(range(torch.cuda.device_count())) if initialized else []
     with torch.random.fork_rng(devices=cuda):
@@ -434,6 +443,10 @@ def _preserved(model: nn.Module, *, train: bool) -> Iterator[None]:
                 for key, value in before.items():
                     if now.get(key, _MISSING) is not value:
                         now[key] = value
+            for store, entries in stores:
+                if store.keys() != entries.keys() or any(store[k] is not v for k, v in entries.items()):
+                    store.clear()
+                    store.update(entries)
 
 
 _MISSING = object()
