@@ -632,3 +632,52 @@ def test_a_module_reachable_under_two_names_keeps_its_real_parameters(
     assert all(p.device.type == "cpu" for _, p in model.named_parameters(remove_duplicate=False))
     assert _ids(graph) == ids
     assert graph.to_json()["totals"]["params"] == 12
+
+
+class SetsUpOnFirstCall(nn.Module):
+    """Registers a hook, a buffer and a submodule on its first forward, and marks itself done.
+
+    transformers' output recorders work this way: a trace that kept the hooks but dropped the
+    flag made the next plain call install them a second time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 3)
+        self.seen: list[str] = []
+
+    def _record(self, module: nn.Module, args: object, output: object) -> None:
+        del args, output
+        self.seen.append(type(module).__name__)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not getattr(self, "ready", False):
+            self.fc.register_forward_hook(self._record)
+            self.register_buffer("scale", torch.ones(3, device=x.device))
+            self.tail = nn.Identity()
+            self.ready = True
+        return self.tail(self.fc(x) * self.scale)
+
+
+def test_a_forward_that_sets_itself_up_is_set_up_by_its_first_real_call_only() -> None:
+    model = SetsUpOnFirstCall()
+    graph = _traced_unchanged(model, [1, 3])
+    # a submodule made during the forward has no path in the model the trace was given
+    assert _ids(graph) == ["input", "ones", "fc", "mul", "output"]
+    assert not hasattr(model, "scale")
+    assert not hasattr(model, "tail")
+    model.seen.clear()  # the hook ran during the trace: a list the forward appends to is its own business
+    model(torch.ones(1, 3))
+    model(torch.ones(1, 3))
+    assert model.seen == ["Linear", "Linear"], "one hook, installed by the first real call"
+    assert model.scale.device.type == "cpu"
+
+
+def test_a_lazy_module_that_never_ran_is_refused_by_name() -> None:
+    model = nn.Sequential(nn.ReLU(), nn.LazyLinear(4))
+    before = Fingerprint.of(model)
+    with pytest.raises(ValueError, match=r"parameter '1.weight' of LazyLinear '1' is not initialised yet"):
+        torchscope.trace(model, [2, 3])
+    before.assert_same(model)
+    model(torch.ones(2, 3))  # once it has run, it is an ordinary Linear
+    assert _traced_unchanged(model, [2, 3]).node("1").op == "Linear"

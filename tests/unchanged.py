@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 # per-module hook registries; read by name so that a torch version without one still works
 _MODULE_HOOKS = (
@@ -39,6 +40,8 @@ _Bits = tuple[tuple[Any, ...], torch.Tensor | None]
 
 def _bits(tensor: torch.Tensor) -> _Bits:
     """A tensor's shape, dtype, device, ``requires_grad`` and (unless on meta) its exact bytes."""
+    if is_lazy(tensor):  # a lazy module's parameter has no shape until its first call
+        return ("lazy", type(tensor), tensor.requires_grad), None
     head = (tuple(tensor.shape), tensor.dtype, tensor.device.type, tensor.requires_grad)
     if tensor.device.type == "meta":
         return head, None

@@ -14,6 +14,7 @@ model" (no dropout, BatchNorm on running statistics, no auxiliary heads).
 from __future__ import annotations
 
 import contextlib
+import copy
 import re
 import statistics
 import sys
@@ -23,6 +24,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from torch.nn.parameter import is_lazy
 
 from torchscope.errors import TraceError
 from torchscope.trace.costing import CostCounter
@@ -61,6 +63,7 @@ def trace_model(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _require_initialized(model)
     trace = _trace(model, example, device, train=train)
     if measure:
         where = torch.device(trace.device) if trace.device != "meta" else model_device(model)
@@ -160,6 +163,19 @@ def _without_values(model: nn.Module, example: Example) -> str | None:
         if tensor.device.type == "meta":
             return f"input {name!r} is a meta tensor (it holds no values)"
     return None
+
+
+def _require_initialized(model: nn.Module) -> None:
+    """Refuse a lazy module whose sizes are not known yet: a trace must not initialise it."""
+    for kind, named in (("parameter", model.named_parameters()), ("buffer", model.named_buffers())):
+        for name, tensor in named:
+            if is_lazy(tensor):
+                owner = name.rpartition(".")[0]
+                raise ValueError(
+                    f"{kind} {name!r} of {type(model.get_submodule(owner)).__name__} {owner!r} is not "
+                    "initialised yet (a lazy module learns its sizes from its first input): run the "
+                    "model once on an example, then trace it"
+                )
 
 
 def _require_values(model: nn.Module, example: Example, device: torch.device) -> None:
@@ -418,16 +434,20 @@ def _preserved(model: nn.Module, *, train: bool) -> Iterator[None]:
 
     Some forwards assign attributes (torchvision's AnchorGenerator caches its anchors on the
     device of the pass): a meta pass would leave meta tensors behind. Each module's ``__dict__``
-    is restored to the very objects it held before, and so are the entries of its parameter and
-    buffer dicts: ``functional_call`` puts the stand-ins of a module reachable under two names
-    (``self.b = self.a``, timm's CoaT) back in the wrong order and leaves meta tensors in it.
+    is restored to the very objects it held before, and so are the entries of its registries:
+    ``functional_call`` puts the stand-ins of a module reachable under two names
+    (``self.b = self.a``, timm's CoaT) back in the wrong order, and some forwards register hooks
+    on their first call and set a flag (transformers' output recorders): keeping the hooks while
+    the flag goes would install them twice on the next call. A module's class is restored too.
     """
     attributes: Mapping[nn.Module, dict[str, object]] = {m: dict(vars(m)) for m in model.modules()}
-    # dicts that live in `attributes`: the same objects, whose entries are restored as well
-    stores: list[tuple[dict[str, Any], dict[str, Any]]] = [
-        (store, dict(store))
-        for module in attributes
-        for store in (module._parameters, module._buffers)  # noqa: SLF001  # what functional_call swaps
+    classes = {module: type(module) for module in attributes}
+    # registries that live in `attributes`: the same objects, whose entries are restored as well
+    registries: list[tuple[dict[str, Any] | set[str], dict[str, Any] | set[str]]] = [
+        (registry, copy.copy(registry))
+        for before in attributes.values()
+        for name in _REGISTRIES
+        if isinstance(registry := before.get(name), dict | set)
     ]
     initialized = torch.cuda.is_initialized()  # type: ignore[no-untyped-call]  # untyped in torch
     cuda = list(range(torch.cuda.device_count())) if initialized else []
@@ -443,10 +463,39 @@ def _preserved(model: nn.Module, *, train: bool) -> Iterator[None]:
                 for key, value in before.items():
                     if now.get(key, _MISSING) is not value:
                         now[key] = value
-            for store, entries in stores:
-                if store.keys() != entries.keys() or any(store[k] is not v for k, v in entries.items()):
-                    store.clear()
-                    store.update(entries)
+            for registry, entries in registries:
+                if _changed(registry, entries):
+                    registry.clear()
+                    registry.update(entries)  # type: ignore[arg-type]  # the same kind as its copy
+            for module, cls in classes.items():
+                if type(module) is not cls:
+                    module.__class__ = cls
+
+
+# what nn.Module keeps in its own dicts and sets: parameters, buffers, children and hooks
+_REGISTRIES = (
+    "_parameters",
+    "_buffers",
+    "_non_persistent_buffers_set",
+    "_modules",
+    "_forward_hooks",
+    "_forward_hooks_with_kwargs",
+    "_forward_hooks_always_called",
+    "_forward_pre_hooks",
+    "_forward_pre_hooks_with_kwargs",
+    "_backward_hooks",
+    "_backward_pre_hooks",
+    "_state_dict_hooks",
+    "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+)
+
+
+def _changed(now: dict[str, Any] | set[str], before: dict[str, Any] | set[str]) -> bool:
+    if isinstance(now, set) or isinstance(before, set):
+        return now != before
+    return now.keys() != before.keys() or any(now[k] is not v for k, v in before.items())
 
 
 _MISSING = object()
