@@ -419,3 +419,19 @@ def test_torchvision_dense_and_video_models_leave_no_trace(name: str, train: boo
     _check(model, graph)
     assert graph.device == "meta"
     assert _outputs(graph) == outputs
+
+
+@pytest.mark.slow
+def test_a_detection_model_falls_back_to_real_tensors_and_leaves_no_trace() -> None:
+    # anchors and NMS need values: the pass runs again on the CPU, with copies of the buffers
+    model = _torchvision("fasterrcnn_mobilenet_v3_large_320_fpn", weights_backbone=None)
+    before = Fingerprint.of(model)
+    graph = torchscope.trace(model, [[1, 3, 320, 320]])
+    before.assert_same(model)
+    payload = _check(model, graph)
+    assert graph.device == "cpu"
+    # the number of boxes depends on the random weights; their four coordinates do not
+    boxes = [shape for name, shape in _outputs(graph).items() if name.endswith(".boxes")]
+    assert len(boxes) == 1
+    assert boxes[0][1:] == (4,)
+    assert "torchvision.nms" in payload["totals"]["uncounted"]
