@@ -5,5 +5,6 @@ export default defineConfig({
   test: {
     include: ["tests/js/**/*.test.ts"],
     environment: "jsdom",
+    setupFiles: ["tests/js/setup.ts"],
   },
 });

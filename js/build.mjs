@@ -11,8 +11,21 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = resolve(root, "src/torchscope/static");
 mkdirSync(outdir, { recursive: true });
 
+// The layout worker is bundled first and inlined as a string: the page starts it from a Blob URL,
+// so the wheel and the standalone page still carry one script. (Under --watch it is built once.)
+const worker = await esbuild.build({
+  entryPoints: [resolve(root, "js/graph/layout-worker.ts")],
+  bundle: true,
+  format: "iife",
+  target: "es2022",
+  minify: true,
+  write: false,
+  logLevel: "warning",
+});
+
 const options = {
   entryPoints: { widget: resolve(root, "js/widget.ts") },
+  define: { __LAYOUT_WORKER__: JSON.stringify(worker.outputFiles[0].text) },
   outdir,
   bundle: true,
   format: "esm",

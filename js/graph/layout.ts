@@ -1,9 +1,13 @@
 /**
- * Pure layout: visible graph + orientation → positions. Each expanded group's interior is laid
- * out on its own as a small layered graph (dagre), its expanded subgroups first as boxes of their
- * own size, and the results are composed; so no layout ever sees the whole model at once.
- * Measured on these machines (see the notes of the diagram issue): dagre per group takes tens of
- * milliseconds where a flat layout of a 3,700-node model overflows dagre's stack.
+ * Pure layout: visible graph + orientation → positions and edge routes. Each expanded group's
+ * interior is laid out on its own as a small layered graph (dagre), its expanded subgroups first as
+ * boxes of their own size, and the results are composed; so no layout ever sees the whole model at
+ * once. Measured on these machines (see the notes of the diagram issue): dagre per group takes tens
+ * of milliseconds where a flat layout of a 3,700-node model overflows dagre's stack.
+ *
+ * A group's arrangement depends only on its members' sizes and the edges between them, so it is
+ * cached under exactly that key: a re-layout after expanding one group recomputes only the groups
+ * on the path to it, and identical repeated blocks (24 decoder layers) share one arrangement.
  */
 
 import dagre from "@dagrejs/dagre";
@@ -21,9 +25,24 @@ export interface Box {
 export interface Layout {
   /** Every item and every expanded group (its frame), in drawing coordinates. */
   boxes: Map<string, Box>;
+  /** For each edge `source\0target`: the points of its route, flat [x0, y0, x1, y1, …]. */
+  routes: Map<string, number[]>;
   width: number;
   height: number;
 }
+
+/** What the layout needs of a visible graph: plain data, so it can be posted to a worker. */
+export interface LayoutInput {
+  /** Top-level boxes and containers, in call order. */
+  roots: string[];
+  /** Each expanded group's id and its visible members in call order. */
+  scopes: [string, string[]][];
+  /** Visible edges as [source, target]. */
+  edges: [string, string][];
+}
+
+/** Arrangements of groups already laid out, by their shape (see `arrangementKey`). */
+export type LayoutCache = Map<string, Arrangement>;
 
 export const NODE_WIDTH = 200;
 export const NODE_HEIGHT = 56;
@@ -31,87 +50,255 @@ export const NODE_HEIGHT = 56;
 export const HEADER = 28;
 export const PADDING = 14;
 const MARGIN = 16;
+/** Arrangements kept before the cache starts over: far more groups than any view shows. */
+const CACHE_LIMIT = 20_000;
 
-interface Sized {
-  width: number;
-  height: number;
-  /** Positions relative to the group's own top-left corner. */
-  inner: Map<string, Box>;
+export const edgeKey = (source: string, target: string): string => `${source}\u0000${target}`;
+
+export function layoutInput(shown: VisibleGraph): LayoutInput {
+  return {
+    roots: shown.roots,
+    scopes: shown.containers.map((c) => [c.id, c.children]),
+    edges: shown.edges.map((e) => [e.source, e.target]),
+  };
 }
 
-export function layeredLayout(shown: VisibleGraph, orientation: Orientation): Layout {
-  const parent = new Map<string, string | null>();
-  for (const item of shown.items) parent.set(item.id, item.parent);
-  for (const container of shown.containers) parent.set(container.id, container.parent);
-  const containers = new Map(shown.containers.map((c) => [c.id, c]));
+/** One group's interior, relative to its own top-left corner, by member index. */
+interface Arrangement {
+  width: number;
+  height: number;
+  /** x, y of each member. */
+  at: number[];
+  /** Interior points of each laid-out member edge "i,j", relative to the group. */
+  bends: Map<string, number[]>;
+}
 
-  /** The member of `scope` (a container, or the top level) that contains visible box `id`. */
-  const childOf = (id: string, scope: string | null): string | null => {
-    let current: string | null = id;
-    while (current !== null) {
-      const up: string | null = parent.get(current) ?? null;
-      if (up === scope) return current;
-      current = up;
-    }
-    return null;
+interface Placed {
+  width: number;
+  height: number;
+  /** Positions of every box inside, relative to this box's top-left corner. */
+  inner: Map<string, Box>;
+  /** The edge bends inside, relative to this box, keyed by member pair within each scope. */
+  bends: Map<string, number[]>;
+}
+
+export function layeredLayout(
+  input: LayoutInput,
+  orientation: Orientation,
+  cache: LayoutCache = new Map(),
+): Layout {
+  const scopes = new Map(input.scopes);
+  const parent = new Map<string, string | null>();
+  const setParents = (members: readonly string[], scope: string | null): void => {
+    for (const id of members) parent.set(id, scope);
+  };
+  setParents(input.roots, null);
+  for (const [id, members] of input.scopes) setParents(members, id);
+  const depth = (id: string): number => {
+    let d = 0;
+    for (let p = parent.get(id) ?? null; p !== null; p = parent.get(p) ?? null) d += 1;
+    return d;
   };
 
-  const arrange = (scope: string | null, members: readonly string[]): Sized => {
-    const sizes = new Map<string, Sized>();
-    for (const id of members) {
-      const container = containers.get(id);
-      sizes.set(
-        id,
-        container === undefined
-          ? { width: NODE_WIDTH, height: NODE_HEIGHT, inner: new Map() }
-          : arrange(id, container.children),
-      );
+  // each edge is laid out in the one scope holding both ends: between the members that contain them
+  const lifted = new Map<string, { scope: string | null; a: string; b: string }>();
+  const byScope = new Map<string | null, [string, string][]>();
+  for (const [source, target] of input.edges) {
+    if (!parent.has(source) || !parent.has(target)) continue;
+    let a = source;
+    let b = target;
+    let da = depth(a);
+    let db = depth(b);
+    while (da > db) {
+      a = parent.get(a) as string;
+      da -= 1;
     }
-    const g = new dagre.graphlib.Graph({ multigraph: false });
-    g.setGraph({ rankdir: orientation, nodesep: 24, ranksep: 36, marginx: 0, marginy: 0 });
-    g.setDefaultEdgeLabel(() => ({}));
-    // members come in call order, so that ties keep the order in which the model ran them
-    for (const id of members) {
-      const size = sizes.get(id);
-      g.setNode(id, { width: size?.width ?? NODE_WIDTH, height: size?.height ?? NODE_HEIGHT });
+    while (db > da) {
+      b = parent.get(b) as string;
+      db -= 1;
     }
-    for (const edge of shown.edges) {
-      const a = childOf(edge.source, scope);
-      const b = childOf(edge.target, scope);
-      if (a !== null && b !== null && a !== b && !g.hasEdge(a, b)) g.setEdge(a, b);
+    while (parent.get(a) !== parent.get(b)) {
+      a = parent.get(a) as string;
+      b = parent.get(b) as string;
     }
-    dagre.layout(g);
+    if (a === b) continue;
+    const scope = parent.get(a) ?? null;
+    lifted.set(edgeKey(source, target), { scope, a, b });
+    const list = byScope.get(scope) ?? [];
+    list.push([a, b]);
+    byScope.set(scope, list);
+  }
+
+  const place = (scope: string | null, members: readonly string[]): Placed => {
+    const sizes = members.map((id): Placed => {
+      const children = scopes.get(id);
+      return children === undefined
+        ? { width: NODE_WIDTH, height: NODE_HEIGHT, inner: new Map(), bends: new Map() }
+        : place(id, children);
+    });
+    const index = new Map(members.map((id, i) => [id, i]));
+    const pairs = new Set<string>();
+    for (const [a, b] of byScope.get(scope) ?? []) {
+      pairs.add(`${index.get(a)},${index.get(b)}`);
+    }
+    const key = arrangementKey(orientation, sizes, pairs);
+    let arrangement = cache.get(key);
+    if (arrangement === undefined) {
+      arrangement = arrange(orientation, sizes, [...pairs]);
+      if (cache.size >= CACHE_LIMIT) cache.clear();
+      cache.set(key, arrangement);
+    }
+    const offset = scope === null ? { x: 0, y: 0 } : { x: PADDING, y: HEADER };
     const inner = new Map<string, Box>();
-    let width = 0;
-    let height = 0;
-    for (const id of members) {
-      const node = g.node(id);
-      const size = sizes.get(id);
-      if (node === undefined || size === undefined) continue;
-      const x = node.x - size.width / 2;
-      const y = node.y - size.height / 2;
+    const bends = new Map<string, number[]>();
+    members.forEach((id, i) => {
+      const size = sizes[i] as Placed;
+      const x = (arrangement.at[2 * i] as number) + offset.x;
+      const y = (arrangement.at[2 * i + 1] as number) + offset.y;
       inner.set(id, { id, x, y, width: size.width, height: size.height });
       for (const [childId, box] of size.inner) {
         inner.set(childId, { ...box, x: box.x + x, y: box.y + y });
       }
-      width = Math.max(width, x + size.width);
-      height = Math.max(height, y + size.height);
+      for (const [pair, points] of size.bends) bends.set(pair, shift(points, x, y));
+    });
+    for (const [pair, points] of arrangement.bends) {
+      const [i, j] = pair.split(",").map(Number) as [number, number];
+      bends.set(
+        edgeKey(members[i] as string, members[j] as string),
+        shift(points, offset.x, offset.y),
+      );
     }
-    if (scope === null) return { width, height, inner };
-    // a group's frame: its interior moved below the title bar and inside the padding
-    const shifted = new Map<string, Box>();
-    for (const [id, box] of inner)
-      shifted.set(id, { ...box, x: box.x + PADDING, y: box.y + HEADER });
+    if (scope === null)
+      return { width: arrangement.width, height: arrangement.height, inner, bends };
     return {
-      width: Math.max(width + 2 * PADDING, NODE_WIDTH),
-      height: height + HEADER + PADDING,
-      inner: shifted,
+      width: Math.max(arrangement.width + 2 * PADDING, NODE_WIDTH),
+      height: arrangement.height + HEADER + PADDING,
+      inner,
+      bends,
     };
   };
 
-  const root = arrange(null, shown.roots);
+  const root = place(null, input.roots);
   const boxes = new Map<string, Box>();
   for (const [id, box] of root.inner)
     boxes.set(id, { ...box, x: box.x + MARGIN, y: box.y + MARGIN });
-  return { boxes, width: root.width + 2 * MARGIN, height: root.height + 2 * MARGIN };
+  const routes = new Map<string, number[]>();
+  for (const [source, target] of input.edges) {
+    const key = edgeKey(source, target);
+    const how = lifted.get(key);
+    const from = boxes.get(source);
+    const to = boxes.get(target);
+    if (how === undefined || from === undefined || to === undefined) continue;
+    const bend = root.bends.get(edgeKey(how.a, how.b)) ?? [];
+    routes.set(key, [
+      ...exitPort(from, orientation),
+      ...shift(bend, MARGIN, MARGIN),
+      ...entryPort(to, orientation),
+    ]);
+  }
+  return { boxes, routes, width: root.width + 2 * MARGIN, height: root.height + 2 * MARGIN };
+}
+
+function shift(points: readonly number[], dx: number, dy: number): number[] {
+  return points.map((v, i) => v + (i % 2 === 0 ? dx : dy));
+}
+
+export function exitPort(box: Box, orientation: Orientation): [number, number] {
+  return orientation === "TB"
+    ? [box.x + box.width / 2, box.y + box.height]
+    : [box.x + box.width, box.y + box.height / 2];
+}
+
+export function entryPort(box: Box, orientation: Orientation): [number, number] {
+  return orientation === "TB" ? [box.x + box.width / 2, box.y] : [box.x, box.y + box.height / 2];
+}
+
+function arrangementKey(
+  orientation: Orientation,
+  sizes: readonly Placed[],
+  pairs: Set<string>,
+): string {
+  return `${orientation}|${sizes.map((s) => `${s.width}x${s.height}`).join(";")}|${[...pairs].join(";")}`;
+}
+
+/** Lay out one group's members (by index) with dagre; `pairs` are "i,j" edges between them. */
+function arrange(orientation: Orientation, sizes: readonly Placed[], pairs: string[]): Arrangement {
+  const edges = pairs.map((p) => p.split(",").map(Number) as [number, number]);
+  const kept = edges.length > 1.5 * sizes.length ? transitiveReduction(sizes.length, edges) : edges;
+  const g = new dagre.graphlib.Graph({ multigraph: false });
+  g.setGraph({ rankdir: orientation, nodesep: 24, ranksep: 40, marginx: 0, marginy: 0 });
+  g.setDefaultEdgeLabel(() => ({}));
+  // members come in call order, so that ties keep the order in which the model ran them
+  sizes.forEach((size, i) => {
+    g.setNode(String(i), { width: size.width, height: size.height });
+  });
+  for (const [i, j] of kept) g.setEdge(String(i), String(j));
+  dagre.layout(g);
+  const at: number[] = [];
+  let width = 0;
+  let height = 0;
+  sizes.forEach((size, i) => {
+    const node = g.node(String(i));
+    const x = node.x - size.width / 2;
+    const y = node.y - size.height / 2;
+    at.push(x, y);
+    width = Math.max(width, x + size.width);
+    height = Math.max(height, y + size.height);
+  });
+  const bends = new Map<string, number[]>();
+  for (const [i, j] of kept) {
+    const points = g.edge(String(i), String(j))?.points ?? [];
+    // dagre's first and last points sit on the box borders; the drawing uses its own ports
+    bends.set(
+      `${i},${j}`,
+      points.slice(1, -1).flatMap((p: { x: number; y: number }) => [p.x, p.y]),
+    );
+  }
+  return { width, height, at, bends };
+}
+
+/**
+ * The edges of a DAG that no longer path implies (for ranking only). A dense block (DenseNet
+ * concatenates every earlier layer) has quadratically many edges, and dagre spends its time on
+ * the long ones; without them the ranks are the same and the layout takes a fraction of the time.
+ * The drawing still shows every edge.
+ */
+export function transitiveReduction(
+  n: number,
+  edges: readonly [number, number][],
+): [number, number][] {
+  const out: number[][] = Array.from({ length: n }, () => []);
+  const indegree = new Array<number>(n).fill(0);
+  for (const [a, b] of edges) {
+    out[a]?.push(b);
+    indegree[b] = (indegree[b] ?? 0) + 1;
+  }
+  const order: number[] = [];
+  const ready = indegree.flatMap((d, i) => (d === 0 ? [i] : []));
+  while (ready.length > 0) {
+    const u = ready.pop() as number;
+    order.push(u);
+    for (const v of out[u] ?? []) {
+      indegree[v] = (indegree[v] ?? 0) - 1;
+      if (indegree[v] === 0) ready.push(v);
+    }
+  }
+  if (order.length < n) return [...edges]; // a cycle: leave the edges alone
+  const words = Math.ceil(n / 32);
+  const reach = Array.from({ length: n }, () => new Uint32Array(words));
+  const has = (set: Uint32Array, v: number): boolean =>
+    ((set[v >>> 5] as number) & (1 << (v & 31))) !== 0;
+  for (let k = order.length - 1; k >= 0; k -= 1) {
+    const u = order[k] as number;
+    const mine = reach[u] as Uint32Array;
+    for (const v of out[u] ?? []) {
+      const theirs = reach[v] as Uint32Array;
+      for (let w = 0; w < words; w += 1) mine[w] = (mine[w] as number) | (theirs[w] as number);
+      mine[v >>> 5] = (mine[v >>> 5] as number) | (1 << (v & 31));
+    }
+  }
+  // u → v is implied when another successor of u already reaches v
+  return edges.filter(
+    ([u, v]) => !(out[u] ?? []).some((w) => w !== v && has(reach[w] as Uint32Array, v)),
+  );
 }

@@ -17,7 +17,8 @@ export interface Rect {
 }
 
 export const IDENTITY: Transform = { x: 0, y: 0, k: 1 };
-export const MIN_ZOOM = 0.02;
+// small enough to fit a fully expanded 20,000-node graph in one view
+export const MIN_ZOOM = 0.0005;
 export const MAX_ZOOM = 4;
 
 const clampZoom = (k: number): number => Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, k));
@@ -70,12 +71,15 @@ export function inView(t: Transform, box: Rect, width: number, height: number): 
   );
 }
 
+/** The smallest zoom at which every line of a box is drawn as text (see detailAt in paint.ts). */
+export const READABLE_ZOOM = 0.75;
+
 /** The first view of a drawing: fitted, but never so small that labels cannot be read. */
 export function initial(content: Rect, width: number, height: number): Transform {
   const fitted = fitTo(content, width, height);
-  if (fitted.k >= 0.6) return fitted;
+  if (fitted.k >= READABLE_ZOOM) return fitted;
   // too big to fit readably: readable zoom, anchored at the drawing's start (top or left)
-  const k = 0.6;
+  const k = READABLE_ZOOM;
   const wide = content.width > content.height;
   return {
     k,

@@ -1,424 +1,463 @@
 /**
- * The diagram view: draws the store's visible graph as SVG boxes and arrows, and turns clicks into
- * store actions. Model strings are user data, so they only ever reach the DOM as textContent.
+ * The diagram view: lays out the store's visible graph (in a worker), builds the scene and paints
+ * it on a canvas, and turns pointer and key input into store actions and camera moves. Model
+ * strings are user data: they only ever reach the page as canvas text, never as markup.
  *
- * Expanded groups are frames around their children; the layout is composed group by group
- * (js/graph/layout.ts). SVG for now: the canvas renderer for huge graphs is still to come.
+ * A canvas has no elements to query, so the diagram publishes what it draws through a probe on
+ * its root element (`el.torchscope`): the browser tests and the benchmark read boxes, their screen
+ * positions and the timings from it.
  */
 
 import { formatStat } from "../format";
-import { metricScale, type Scale } from "../graph/colour";
-import { type Layout, layeredLayout } from "../graph/layout";
-import { centerOn, fitTo, initial, inView, panBy, type Transform, zoomAt } from "../graph/viewport";
-import type { Container, Item, VisibleEdge, VisibleGraph } from "../graph/visible";
+import { type Layout, layoutInput } from "../graph/layout";
+import { LayoutEngine, type LayoutResult } from "../graph/layout-engine";
+import {
+  centerOn,
+  fitTo,
+  initial,
+  inView,
+  panBy,
+  type Rect,
+  type Transform,
+  zoomAt,
+} from "../graph/viewport";
+import type { VisibleGraph } from "../graph/visible";
 import type { Store, ViewState } from "../store";
 import type { Orientation } from "../types";
+import { createMinimap } from "./minimap";
+import { detailAt, onScreen, type Palette, paint, readPalette } from "./paint";
+import { buildScene, hitTest, type Scene, type SceneBox } from "./scene";
 
-const SVG = "http://www.w3.org/2000/svg";
+/** A box as the probe reports it: the scene's record plus where it is on screen (client pixels). */
+export interface DrawnBox extends Omit<SceneBox, "x" | "y" | "width" | "height"> {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** Whether its op, name and shape are drawn as text at the current zoom. */
+  text: boolean;
+}
 
-/** The diagram's own view state: pan and zoom stay in the front end (not a synced trait). */
-interface Camera {
-  transform: Transform | null;
-  orientation: string;
-  selected: string;
-  layout: Layout | null;
-  viewport: SVGGElement | null;
+export interface DiagramProbe {
+  /** "pending" while a layout runs, "ready" when the picture matches the state, or "error". */
+  status(): string;
+  /** The boxes at least partly on screen. */
+  boxes(): DrawnBox[];
+  /** A box of the scene by visible id, on screen or not; null when it is not in the scene. */
+  box(id: string): DrawnBox | null;
+  /** The edges at least partly on screen. */
+  edges(): { source: string; target: string; label: string; highlighted: boolean }[];
+  transform(): Transform;
+  /** Milliseconds: the last layout, the last paint, and every paint since `resetFrames()`. */
+  timings(): { layout: number; paint: number; frames: number[]; threaded: boolean };
+  resetFrames(): void;
+}
+
+interface Laid {
+  visible: VisibleGraph;
+  orientation: Orientation;
+  layout: Layout;
 }
 
 export function renderDiagram(el: HTMLElement, store: Store): () => void {
   const root = document.createElement("div");
   root.className = "ts-diagram";
-  el.append(root);
-  const camera: Camera = {
-    transform: null,
-    orientation: "",
-    selected: "",
-    layout: null,
-    viewport: null,
-  };
-  const size = (): [number, number] => [root.clientWidth || 800, root.clientHeight || 600];
-  const apply = (t: Transform): void => {
-    camera.transform = t;
-    camera.viewport?.setAttribute("transform", `translate(${t.x},${t.y}) scale(${t.k})`);
-    root.dataset.zoom = t.k.toFixed(3);
-  };
-  const fitAll = (): void => {
-    if (camera.layout === null) return;
+  root.dataset.layout = "pending";
+  const notices = document.createElement("div");
+  notices.className = "ts-notices";
+  const stage = document.createElement("div");
+  stage.className = "ts-stage";
+  const canvas = document.createElement("canvas");
+  canvas.className = "ts-canvas";
+  canvas.tabIndex = 0;
+  canvas.setAttribute("role", "img");
+  const status = document.createElement("div");
+  status.className = "ts-status";
+  status.hidden = true;
+  const minimap = createMinimap((x, y) => {
     const [w, h] = size();
-    apply(fitTo({ x: 0, y: 0, width: camera.layout.width, height: camera.layout.height }, w, h));
-  };
+    setCamera(centerOn(camera, { x, y, width: 0, height: 0 }, w, h));
+  });
+  stage.append(canvas, minimap.element, status);
+  root.append(notices, stage);
+  el.append(root);
 
-  const draw = (state: ViewState): void => {
-    root.replaceChildren();
-    if (state.error !== null) {
-      const message = document.createElement("div");
-      message.className = "ts-error";
-      message.textContent = `torchscope cannot draw this payload: ${state.error}`;
-      root.append(message);
+  const engine = new LayoutEngine();
+  let laid: Laid | null = null;
+  let scene: Scene | null = null;
+  let camera: Transform = { x: 0, y: 0, k: 1 };
+  let placed = false;
+  let userMoved = false;
+  let shownSelection = "";
+  /** The box whose screen position a re-layout keeps (the group just toggled here). */
+  let anchor: { id: string; x: number; y: number } | null = null;
+  let latest = 0;
+  let hover: string | null = null;
+  let palette: Palette | null = null;
+  const timings = { layout: 0, paint: 0, frames: [] as number[] };
+
+  const size = (): [number, number] => [stage.clientWidth || 800, stage.clientHeight || 600];
+
+  let frame = 0;
+  let firstPaint = false;
+  const schedule = (): void => {
+    if (typeof requestAnimationFrame !== "function") {
+      draw();
       return;
     }
-    const failed = state.graph.nodes.find((node) => node.error !== undefined);
-    if (failed?.error !== undefined) {
-      // the trace stopped at this node: say so above the partial graph
-      const banner = document.createElement("div");
-      banner.className = "ts-trace-error";
-      banner.textContent = failed.error;
-      root.append(banner);
-    }
-    const shading = shade(state);
-    if (shading !== null) root.append(legend(state, shading));
-    const { svg, layout, viewport } = drawSvg(state, store, shading);
-    root.append(svg);
-    camera.layout = layout;
-    camera.viewport = viewport;
+    if (frame === 0) frame = requestAnimationFrame(draw);
+  };
+  const draw = (): void => {
+    frame = 0;
     const [w, h] = size();
-    if (camera.transform === null || camera.orientation !== state.orientation) {
-      apply(initial({ x: 0, y: 0, width: layout.width, height: layout.height }, w, h));
-    } else {
-      apply(camera.transform);
+    const dpr = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${h}px`;
     }
-    const box = layout.boxes.get(state.visible.representative.get(state.selected) ?? "");
-    const moved = camera.orientation !== state.orientation || camera.selected !== state.selected;
-    if (
-      box !== undefined &&
-      moved &&
-      camera.transform !== null &&
-      !inView(camera.transform, box, w, h)
-    ) {
-      // keep the selection in view across a re-layout, or when it is picked elsewhere
-      apply(centerOn(camera.transform, box, w, h));
-    }
-    camera.orientation = state.orientation;
-    camera.selected = state.selected;
+    // opaque: the compositor need not blend the canvas with what lies beneath it
+    const ctx = canvas.getContext("2d", { alpha: false });
+    palette = readPalette(root);
+    if (ctx === null || scene === null) return;
+    const painted = paint(
+      ctx,
+      scene,
+      store.current.orientation,
+      camera,
+      { width: w, height: h, dpr },
+      palette,
+      hover,
+    );
+    timings.paint = painted.ms;
+    if (!firstPaint) performance.mark?.("torchscope-first-paint");
+    firstPaint = true;
+    timings.frames.push(painted.ms);
+    if (timings.frames.length > 10_000) timings.frames.splice(0, 5_000);
+    minimap.update(scene, camera, { width: w, height: h }, palette);
   };
 
+  const setCamera = (t: Transform): void => {
+    camera = t;
+    root.dataset.zoom = t.k.toFixed(3);
+    schedule();
+  };
+  const move = (t: Transform): void => {
+    userMoved = true;
+    setCamera(t);
+  };
+  const fitAll = (): void => {
+    if (scene === null) return;
+    const [w, h] = size();
+    move(fitTo({ x: 0, y: 0, width: scene.width, height: scene.height }, w, h));
+  };
+  const selectedRect = (): Rect | null => {
+    const id = scene?.selected;
+    return id === null || id === undefined ? null : (laid?.layout.boxes.get(id) ?? null);
+  };
+  const zoomToSelection = (): void => {
+    const box = selectedRect();
+    if (box === null) return;
+    const [w, h] = size();
+    move(fitTo(box, w, h, 80, 1.5));
+  };
+
+  /** Place the camera for a new layout: first view, kept anchor, or the selection kept in view. */
+  const frameLayout = (layout: Layout, relaid: boolean, orientationChanged: boolean): void => {
+    const [w, h] = size();
+    const all = { x: 0, y: 0, width: layout.width, height: layout.height };
+    if (!placed || orientationChanged) {
+      camera = initial(all, w, h);
+      placed = true;
+    } else if (relaid && anchor !== null) {
+      const box = layout.boxes.get(anchor.id);
+      if (box !== undefined) {
+        camera = { k: camera.k, x: anchor.x - box.x * camera.k, y: anchor.y - box.y * camera.k };
+      }
+    }
+    anchor = null;
+    if (!scene?.boxes.some((b) => onScreen(b, camera, w, h))) {
+      // the picture moved out of view (everything collapsed, say): start from the first view again
+      camera = initial(all, w, h);
+    }
+    const selection = selectedRect();
+    const selectionMoved = store.current.selected !== shownSelection || orientationChanged;
+    if (selection !== null && selectionMoved && !inView(camera, selection, w, h)) {
+      camera = centerOn(camera, selection, w, h);
+    }
+    shownSelection = store.current.selected;
+    setCamera(camera);
+  };
+
+  const rebuild = (state: ViewState, relaid: boolean, orientationChanged: boolean): void => {
+    if (laid === null) return;
+    scene = buildScene(state, laid.layout);
+    canvas.setAttribute(
+      "aria-label",
+      `${state.graph.model.name} layer graph, ${scene.boxes.length} boxes`,
+    );
+    frameLayout(laid.layout, relaid, orientationChanged);
+  };
+
+  const onState = (state: ViewState): void => {
+    if (state.error !== null) {
+      scene = null;
+      laid = null;
+      root.dataset.layout = "error";
+      stage.hidden = true;
+      renderNotices(notices, state, scene);
+      return;
+    }
+    stage.hidden = false;
+    if (laid !== null && laid.visible === state.visible && laid.orientation === state.orientation) {
+      rebuild(state, false, false);
+      renderNotices(notices, state, scene);
+      return;
+    }
+    renderNotices(notices, state, scene);
+    latest += 1;
+    const ticket = latest;
+    const visibleGraph = state.visible;
+    const orientation = state.orientation;
+    root.dataset.layout = "pending";
+    // say so only when it takes long enough to notice
+    const slow = setTimeout(() => {
+      status.textContent = `Laying out ${visibleGraph.items.length.toLocaleString()} boxes…`;
+      status.hidden = false;
+    }, 200);
+    engine.request(layoutInput(visibleGraph), orientation, (result: LayoutResult) => {
+      if (ticket !== latest) return; // superseded by a newer state
+      clearTimeout(slow);
+      status.hidden = true;
+      if ("error" in result) {
+        root.dataset.layout = "error";
+        status.textContent = `torchscope could not lay this graph out: ${result.error}`;
+        status.hidden = false;
+        return;
+      }
+      timings.layout = result.ms;
+      const orientationChanged = laid !== null && laid.orientation !== orientation;
+      laid = { visible: visibleGraph, orientation, layout: result.layout };
+      rebuild(store.current, true, orientationChanged);
+      renderNotices(notices, store.current, scene);
+      root.dataset.layout = "ready";
+    });
+  };
+
+  const point = (event: MouseEvent): [number, number] => {
+    const rect = canvas.getBoundingClientRect();
+    const sx = event.clientX - rect.left;
+    const sy = event.clientY - rect.top;
+    return [(sx - camera.x) / camera.k, (sy - camera.y) / camera.k];
+  };
+  const hit = (event: MouseEvent): ReturnType<typeof hitTest> =>
+    scene === null ? null : hitTest(scene, ...point(event));
+
   const onWheel = (event: WheelEvent): void => {
-    if (camera.transform === null) return;
+    if (scene === null) return;
     event.preventDefault();
-    const rect = root.getBoundingClientRect();
-    apply(
+    const rect = canvas.getBoundingClientRect();
+    // pixels, lines or pages: normalised so that a mouse notch and a trackpad feel alike
+    const delta = event.deltaY * (event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? 400 : 1);
+    move(
       zoomAt(
-        camera.transform,
+        camera,
         event.clientX - rect.left,
         event.clientY - rect.top,
-        Math.exp(-event.deltaY * 0.0015),
+        Math.exp(-delta * 0.0015),
       ),
     );
   };
   let drag: { x: number; y: number; moved: boolean } | null = null;
   const onDown = (event: PointerEvent): void => {
+    if (event.button !== 0) return;
     drag = { x: event.clientX, y: event.clientY, moved: false };
+    try {
+      // keeps the drag going outside the canvas; synthetic events have no pointer to capture
+      canvas.setPointerCapture?.(event.pointerId);
+    } catch {}
   };
   const onMove = (event: PointerEvent): void => {
-    if (drag === null || camera.transform === null) return;
-    const dx = event.clientX - drag.x;
-    const dy = event.clientY - drag.y;
-    if (!drag.moved && Math.hypot(dx, dy) < 4) return;
-    drag = { x: event.clientX, y: event.clientY, moved: true };
-    apply(panBy(camera.transform, dx, dy));
+    if (drag !== null) {
+      const dx = event.clientX - drag.x;
+      const dy = event.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+      drag = { x: event.clientX, y: event.clientY, moved: true };
+      canvas.classList.add("ts-dragging");
+      move(panBy(camera, dx, dy));
+      return;
+    }
+    const found = hit(event);
+    const id = found?.box.id ?? null;
+    canvas.style.cursor = found === null ? "" : "pointer";
+    if (id !== hover) {
+      hover = id;
+      schedule();
+    }
   };
   const onUp = (): void => {
+    canvas.classList.remove("ts-dragging");
     // a drag that moved is a pan, not a click on whatever it started on
-    if (drag?.moved === true)
-      root.addEventListener("click", swallow, { capture: true, once: true });
+    if (drag?.moved === true) swallowClick = true;
     drag = null;
   };
-  const swallow = (event: Event): void => event.stopPropagation();
-  const onKey = (event: KeyboardEvent): void => {
-    if (event.target instanceof HTMLInputElement) return;
-    if (event.key === "f") fitAll();
-    const [w, h] = size();
-    if ((event.key === "+" || event.key === "=") && camera.transform)
-      apply(zoomAt(camera.transform, w / 2, h / 2, 1.25));
-    if (event.key === "-" && camera.transform) apply(zoomAt(camera.transform, w / 2, h / 2, 0.8));
+  let swallowClick = false;
+  const onClick = (event: MouseEvent): void => {
+    if (swallowClick) {
+      swallowClick = false;
+      return;
+    }
+    canvas.focus({ preventScroll: true });
+    const found = hit(event);
+    if (found === null) return;
+    if (found.onToggle) toggle(found.box);
+    else store.select(found.box.select);
   };
-  root.addEventListener("wheel", onWheel, { passive: false });
-  root.addEventListener("pointerdown", onDown);
-  window.addEventListener("pointermove", onMove);
-  window.addEventListener("pointerup", onUp);
-  el.closest(".torchscope")?.addEventListener("keydown", onKey as EventListener);
+  const onDoubleClick = (event: MouseEvent): void => {
+    const found = hit(event);
+    if (found !== null && found.box.toggle !== null && !found.onToggle) toggle(found.box);
+  };
+  const toggle = (box: SceneBox): void => {
+    // keep the toggled group where it is on screen: a fold becomes its first block
+    const id = box.kind === "fold" ? box.select : box.id;
+    anchor = { id, x: box.x * camera.k + camera.x, y: box.y * camera.k + camera.y };
+    store.toggle(box.id);
+  };
+  const onLeave = (): void => {
+    if (hover !== null) {
+      hover = null;
+      schedule();
+    }
+  };
+  const onKey = (event: KeyboardEvent): void => {
+    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement)
+      return;
+    const [w, h] = size();
+    const keys: Record<string, () => void> = {
+      f: fitAll,
+      z: zoomToSelection,
+      "+": () => move(zoomAt(camera, w / 2, h / 2, 1.25)),
+      "=": () => move(zoomAt(camera, w / 2, h / 2, 1.25)),
+      "-": () => move(zoomAt(camera, w / 2, h / 2, 0.8)),
+      ArrowLeft: () => move(panBy(camera, 60, 0)),
+      ArrowRight: () => move(panBy(camera, -60, 0)),
+      ArrowUp: () => move(panBy(camera, 0, 60)),
+      ArrowDown: () => move(panBy(camera, 0, -60)),
+    };
+    const run = keys[event.key];
+    if (run === undefined || event.ctrlKey || event.metaKey || event.altKey) return;
+    event.preventDefault();
+    run();
+  };
+  canvas.addEventListener("wheel", onWheel, { passive: false });
+  canvas.addEventListener("pointerdown", onDown);
+  canvas.addEventListener("pointermove", onMove);
+  canvas.addEventListener("pointerup", onUp);
+  canvas.addEventListener("pointercancel", onUp);
+  canvas.addEventListener("pointerleave", onLeave);
+  canvas.addEventListener("click", onClick);
+  canvas.addEventListener("dblclick", onDoubleClick);
+  const widgetRoot = el.closest(".torchscope");
+  widgetRoot?.addEventListener("keydown", onKey as EventListener);
   root.addEventListener("ts-fit", fitAll);
+  root.addEventListener("ts-zoom-selection", zoomToSelection);
+  const resize =
+    typeof ResizeObserver === "function"
+      ? new ResizeObserver(() => {
+          // a view shown before it had a size (a cell still rendering) gets its first view again
+          if (!userMoved && laid !== null) {
+            const [w, h] = size();
+            camera = initial(
+              { x: 0, y: 0, width: laid.layout.width, height: laid.layout.height },
+              w,
+              h,
+            );
+          }
+          schedule();
+        })
+      : null;
+  resize?.observe(stage);
 
-  draw(store.current);
-  const unsubscribe = store.subscribe(draw);
+  const toDrawn = (box: SceneBox): DrawnBox => {
+    const rect = canvas.getBoundingClientRect();
+    return {
+      ...box,
+      x: rect.left + box.x * camera.k + camera.x,
+      y: rect.top + box.y * camera.k + camera.y,
+      width: box.width * camera.k,
+      height: box.height * camera.k,
+      text: detailAt(camera.k).text,
+    };
+  };
+  const probe: DiagramProbe = {
+    status: () => root.dataset.layout ?? "",
+    boxes: () => {
+      const [w, h] = size();
+      return (scene?.boxes ?? []).filter((b) => onScreen(b, camera, w, h)).map(toDrawn);
+    },
+    box: (id) => {
+      const box = scene?.boxes.find((b) => b.id === id);
+      return box === undefined ? null : toDrawn(box);
+    },
+    edges: () => {
+      const [w, h] = size();
+      return (scene?.edges ?? [])
+        .filter((e) => onScreen(e.bounds, camera, w, h))
+        .map(({ source, target, label, highlighted }) => ({ source, target, label, highlighted }));
+    },
+    transform: () => ({ ...camera }),
+    timings: () => ({ ...timings, frames: [...timings.frames], threaded: engine.threaded }),
+    resetFrames: () => {
+      timings.frames = [];
+    },
+  };
+  Object.assign(root, { torchscope: probe });
+
+  onState(store.current);
+  const unsubscribe = store.subscribe(onState);
   return () => {
     unsubscribe();
-    window.removeEventListener("pointermove", onMove);
-    window.removeEventListener("pointerup", onUp);
-    el.closest(".torchscope")?.removeEventListener("keydown", onKey as EventListener);
+    engine.dispose();
+    resize?.disconnect();
+    if (frame !== 0 && typeof cancelAnimationFrame === "function") cancelAnimationFrame(frame);
+    widgetRoot?.removeEventListener("keydown", onKey as EventListener);
+    minimap.dispose();
     root.remove();
   };
 }
 
-type Entry = { kind: "item"; item: Item } | { kind: "container"; container: Container };
-
-/** Boxes in drawing order: each container's header, then its children, depth first. */
-function drawingOrder(shown: VisibleGraph): Entry[] {
-  const items = new Map(shown.items.map((i) => [i.id, i]));
-  const containers = new Map(shown.containers.map((c) => [c.id, c]));
-  const order: Entry[] = [];
-  const visit = (id: string): void => {
-    const container = containers.get(id);
-    if (container !== undefined) {
-      order.push({ kind: "container", container });
-      for (const child of container.children) visit(child);
-      return;
-    }
-    const item = items.get(id);
-    if (item !== undefined) order.push({ kind: "item", item });
-  };
-  for (const id of shown.roots) visit(id);
-  return order;
-}
-
-interface Shading {
-  scale: Scale;
-  value: (entry: Entry) => number | undefined;
-}
-
-/** How to shade boxes by the chosen metric, or null when no metric is chosen. */
-function shade(state: ViewState): Shading | null {
-  const metric = state.metric;
-  if (metric === "" || !state.graph.columns.some((c) => c.key === metric)) return null;
-  const number = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
-  const value = (entry: Entry): number | undefined => {
-    if (entry.kind === "container") return undefined;
-    const { item } = entry;
-    if (item.node !== undefined) return number(item.node.stats[metric]);
-    if (item.kind === "fold") {
-      // a fold stands for all its blocks: their sum
-      return (item.members ?? []).reduce(
-        (sum, id) => sum + (number(state.hierarchy.groups.get(id)?.stats[metric]) ?? 0),
-        0,
-      );
-    }
-    return number(item.group?.stats[metric]);
-  };
-  const values = drawingOrder(state.visible).map(value);
-  return { scale: metricScale(values), value };
-}
-
-function legend(state: ViewState, shading: Shading): HTMLElement {
+/** The trace-error banner, the layout-free messages and the colour legend above the canvas. */
+function renderNotices(notices: HTMLElement, state: ViewState, scene: Scene | null): void {
+  notices.replaceChildren();
+  if (state.error !== null) {
+    const message = document.createElement("div");
+    message.className = "ts-error";
+    message.textContent = `torchscope cannot draw this payload: ${state.error}`;
+    notices.append(message);
+    return;
+  }
+  const failed = state.graph.nodes.find((node) => node.error !== undefined);
+  if (failed?.error !== undefined) {
+    // the trace stopped at this node: say so above the partial graph
+    const banner = document.createElement("div");
+    banner.className = "ts-trace-error";
+    banner.textContent = failed.error;
+    notices.append(banner);
+  }
+  const legend = scene?.legend;
+  if (legend === undefined || legend === null) return;
   const column = state.graph.columns.find((c) => c.key === state.metric);
   const element = document.createElement("div");
   element.className = "ts-legend";
   const bar = document.createElement("span");
   bar.className = "ts-legend-bar";
   const label = document.createElement("span");
-  const { min, max, log } = shading.scale;
+  const { min, max, log } = legend.scale;
   label.textContent =
     column === undefined || max === 0
       ? `${state.metric}: nothing to shade`
-      : `${column.label}: ${formatStat(column, min)} → ${formatStat(column, max)}${log ? " (log scale)" : ""}`;
+      : `${legend.label}: ${formatStat(column, min)} → ${formatStat(column, max)}${log ? " (log scale)" : ""}`;
   element.append(label, bar);
-  return element;
-}
-
-function drawSvg(
-  state: ViewState,
-  store: Store,
-  shading: Shading | null,
-): { svg: SVGSVGElement; layout: Layout; viewport: SVGGElement } {
-  const order = drawingOrder(state.visible);
-  const layout = layeredLayout(state.visible, state.orientation);
-  const svg = svgElement("svg", {
-    class: "ts-canvas",
-    width: "100%",
-    height: "100%",
-    role: "img",
-    "aria-label": `${state.graph.model.name} layer graph`,
-  });
-  const viewport = svgElement("g", { class: "ts-viewport" });
-  svg.append(arrowMarker());
-  const edgeLayer = svgElement("g", { class: "ts-edges" });
-  for (const edge of state.visible.edges) {
-    const line = edgeLine(edge, layout, state.orientation);
-    if (line !== null) edgeLayer.append(line);
-  }
-  const nodeLayer = svgElement("g", { class: "ts-nodes" });
-  for (const entry of order) {
-    const g = box(entry, layout, state, store);
-    const strength = shading?.scale.at(shading.value(entry)) ?? null;
-    if (strength !== null) {
-      const percent = Math.round(strength * 100);
-      g.dataset.metricStrength = String(percent);
-      g.querySelector("rect")?.setAttribute(
-        "style",
-        `fill: color-mix(in srgb, var(--ts-heat) ${percent}%, var(--ts-node-bg))`,
-      );
-    }
-    nodeLayer.append(g);
-  }
-  viewport.append(edgeLayer, nodeLayer);
-  svg.append(viewport);
-  return { svg, layout, viewport };
-}
-
-function box(entry: Entry, layout: Layout, state: ViewState, store: Store): SVGGElement {
-  const id = entry.kind === "item" ? entry.item.id : entry.container.id;
-  const place = layout.boxes.get(id);
-  const width = place?.width ?? 0;
-  const height = place?.height ?? 0;
-  const { lines, kind, toggle, failed } = describe(entry, state);
-  const selectedId =
-    entry.kind === "item" && entry.item.kind === "fold" ? entry.item.members?.[0] : id;
-  const classes = [
-    "ts-node",
-    `ts-kind-${kind}`,
-    failed ? "ts-failed" : "",
-    state.selected !== "" && state.selected === selectedId ? "ts-selected" : "",
-  ];
-  const g = svgElement("g", {
-    class: classes.filter((c) => c !== "").join(" "),
-    "data-node-id": id,
-    transform: `translate(${place?.x ?? 0},${place?.y ?? 0})`,
-    tabindex: "0",
-  });
-  g.append(svgElement("rect", { width: String(width), height: String(height), rx: "8", ry: "8" }));
-  if (entry.kind === "container") {
-    // a frame: its title on one line in the header bar, its children drawn inside
-    const t = svgElement("text", { class: "ts-frame-title", x: "28", y: "19" });
-    t.textContent = lines.map(([, text]) => text).join(" · ");
-    g.append(t);
-  } else {
-    lines.forEach(([cls, text], i) => {
-      const t = svgElement("text", { class: cls, x: String(width / 2), y: String(17 + i * 15) });
-      t.textContent = text;
-      g.append(t);
-    });
-  }
-  if (toggle !== null) {
-    const handle = svgElement("text", {
-      class: "ts-toggle",
-      x: "12",
-      y: "20",
-      "data-action": "toggle",
-    });
-    handle.textContent = toggle;
-    handle.addEventListener("click", (event) => {
-      event.stopPropagation();
-      store.toggle(id);
-    });
-    g.append(handle);
-    g.addEventListener("dblclick", () => store.toggle(id));
-  }
-  g.addEventListener("click", () => store.select(selectedId ?? id));
-  g.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === " ") store.select(selectedId ?? id);
-  });
-  return g;
-}
-
-interface Description {
-  lines: [string, string][];
-  kind: string;
-  toggle: string | null;
-  failed: boolean;
-}
-
-function describe(entry: Entry, state: ViewState): Description {
-  if (entry.kind === "container") {
-    const { group } = entry.container;
-    return {
-      lines: [
-        ["ts-op", group.op],
-        ["ts-label", group.label],
-      ],
-      kind: "container",
-      toggle: "▾",
-      failed: false,
-    };
-  }
-  const { item } = entry;
-  if (item.kind === "node" && item.node !== undefined) {
-    const node = item.node;
-    const shape = node.outputs[0]?.shape ?? node.inputs[0]?.shape;
-    return {
-      lines: [
-        ["ts-op", node.op],
-        ["ts-label", node.label],
-        ["ts-shape", shape === undefined ? "" : `[${shape.join(", ")}]`],
-      ],
-      kind: node.kind,
-      toggle: null,
-      failed: node.error !== undefined,
-    };
-  }
-  const group = item.group;
-  const members = item.members ?? [];
-  const inside = countLeaves(state, item.kind === "fold" ? members : [item.id]);
-  const label =
-    item.kind === "fold"
-      ? `${members[0]} … ${members[members.length - 1]}`
-      : (group?.label ?? item.id);
-  return {
-    lines: [
-      ["ts-op", item.kind === "fold" ? `${group?.op ?? ""} ×${members.length}` : (group?.op ?? "")],
-      ["ts-label", label],
-      ["ts-shape", `${inside} layers`],
-    ],
-    kind: item.kind,
-    toggle: "▸",
-    failed: false,
-  };
-}
-
-function countLeaves(state: ViewState, groups: readonly string[]): number {
-  let count = 0;
-  const visit = (id: string): void => {
-    const group = state.hierarchy.groups.get(id);
-    if (group === undefined) {
-      count += 1;
-      return;
-    }
-    for (const child of group.children) visit(child);
-  };
-  for (const id of groups) visit(id);
-  return count;
-}
-
-function edgeLine(
-  edge: VisibleEdge,
-  layout: Layout,
-  orientation: Orientation,
-): SVGLineElement | null {
-  const a = layout.boxes.get(edge.source);
-  const b = layout.boxes.get(edge.target);
-  if (a === undefined || b === undefined) return null;
-  const tb = orientation === "TB";
-  return svgElement("line", {
-    class: "ts-edge",
-    x1: String(tb ? a.x + a.width / 2 : a.x + a.width),
-    y1: String(tb ? a.y + a.height : a.y + a.height / 2),
-    x2: String(tb ? b.x + b.width / 2 : b.x),
-    y2: String(tb ? b.y : b.y + b.height / 2),
-    "marker-end": "url(#ts-arrow)",
-    "data-source": edge.source,
-    "data-target": edge.target,
-  });
-}
-
-function arrowMarker(): SVGDefsElement {
-  const defs = svgElement("defs", {});
-  const marker = svgElement("marker", {
-    id: "ts-arrow",
-    viewBox: "0 0 10 10",
-    refX: "10",
-    refY: "5",
-    markerWidth: "7",
-    markerHeight: "7",
-    orient: "auto-start-reverse",
-  });
-  marker.append(svgElement("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "ts-arrowhead" }));
-  defs.append(marker);
-  return defs;
-}
-
-function svgElement<K extends keyof SVGElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string>,
-): SVGElementTagNameMap[K] {
-  const element = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) element.setAttribute(key, value);
-  return element;
+  notices.append(element);
 }

@@ -44,6 +44,9 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     action("fit", "Fit", "Show the whole diagram (f)", () => {
       el.querySelector(".ts-diagram")?.dispatchEvent(new Event("ts-fit"));
     }),
+    action("zoom-selection", "Zoom to selection", "Zoom in on the selected box (z)", () => {
+      el.querySelector(".ts-diagram")?.dispatchEvent(new Event("ts-zoom-selection"));
+    }),
     toggle,
   );
   el.append(bar);

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict
 
 import nbformat
 from playwright.sync_api import Error, Locator, Page, expect
@@ -214,6 +214,112 @@ class NotebookPage:
         """The torchscope widget's root element in the output of cell ``index``."""
         return self.cell(index).locator(".torchscope")
 
-    def node(self, index: int, node_id: str) -> Locator:
-        """The drawn node ``node_id`` of the widget in cell ``index``."""
-        return self.widget(index).locator(f'[data-node-id="{node_id}"]')
+    def diagram(self, index: int) -> Locator:
+        return self.widget(index).locator(".ts-diagram")
+
+    def drawn(self, index: int, node_id: str) -> DrawnBox | None:
+        """Box ``node_id`` as the diagram draws it now, or None when it is not in the picture.
+
+        The diagram is a canvas: what it draws is read from the probe it publishes on its root
+        element (``el.torchscope``), with screen positions in page pixels.
+        """
+        diagram = self.diagram(index)
+        if diagram.count() == 0:
+            return None
+        return diagram.evaluate(
+            "(el, id) => el.torchscope && el.torchscope.status() === 'ready' ? el.torchscope.box(id) : null",
+            node_id,
+        )
+
+    def wait_drawn(
+        self,
+        index: int,
+        node_id: str,
+        check: Callable[[DrawnBox], bool] = lambda _: True,
+        timeout_ms: int = 30_000,
+    ) -> DrawnBox:
+        """Wait until box ``node_id`` is drawn (and satisfies ``check``); returns it."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        box = None
+        while time.monotonic() < deadline:
+            box = self.drawn(index, node_id)
+            if box is not None and check(box):
+                return box
+            time.sleep(0.1)
+        raise AssertionError(f"{node_id} was not drawn as expected in {timeout_ms / 1000:.0f} s; last: {box}")
+
+    def wait_gone(self, index: int, node_id: str, timeout_ms: int = 30_000) -> None:
+        """Wait until the diagram is laid out without box ``node_id``."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while time.monotonic() < deadline:
+            status = self.diagram(index).evaluate("el => el.torchscope.status()")
+            if status == "ready" and self.drawn(index, node_id) is None:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{node_id} is still drawn after {timeout_ms / 1000:.0f} s")
+
+    def click_node(self, index: int, node_id: str, *, toggle: bool = False) -> None:
+        """Click box ``node_id`` in the canvas (its centre, or its expand/collapse handle)."""
+        box = self.wait_drawn(index, node_id)
+        canvas = self.diagram(index).locator(".ts-canvas").bounding_box()
+        assert canvas is not None
+        if toggle:
+            x, y = box["x"] + 6, box["y"] + 6
+        else:
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        inside_x = canvas["x"] < x < canvas["x"] + canvas["width"]
+        if not (inside_x and canvas["y"] < y < canvas["y"] + canvas["height"]):
+            raise AssertionError(f"{node_id} is off screen at ({x:.0f}, {y:.0f}); canvas {canvas}")
+        self.page.mouse.click(x, y)
+
+    def pixel(self, index: int, x: float, y: float) -> tuple[int, int, int]:
+        """The colour the canvas painted at page position (x, y)."""
+        return tuple(
+            self.diagram(index).evaluate(
+                """(el, [x, y]) => {
+                    const canvas = el.querySelector('.ts-canvas');
+                    const rect = canvas.getBoundingClientRect();
+                    const scale = canvas.width / rect.width;
+                    const data = canvas.getContext('2d').getImageData(
+                        Math.round((x - rect.left) * scale), Math.round((y - rect.top) * scale), 1, 1).data;
+                    return [data[0], data[1], data[2]];
+                }""",
+                [x, y],
+            )
+        )
+
+    def wait_pixel(
+        self,
+        index: int,
+        x: float,
+        y: float,
+        check: Callable[[tuple[int, int, int]], bool],
+        timeout_ms: int = 10_000,
+    ) -> tuple[int, int, int]:
+        """Wait until the pixel at page position (x, y) satisfies ``check`` (paints follow frames)."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        rgb = self.pixel(index, x, y)
+        while not check(rgb) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            rgb = self.pixel(index, x, y)
+        return rgb
+
+
+class DrawnBox(TypedDict):
+    """A box as the diagram's probe reports it (see js/views/diagram.ts, DrawnBox)."""
+
+    id: str
+    select: str
+    kind: str
+    op: str
+    label: str
+    detail: str
+    toggle: str | None
+    failed: bool
+    selected: bool
+    strength: float | None
+    x: float
+    y: float
+    width: float
+    height: float
+    text: bool

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from jupyter import JupyterServer, NotebookPage, Ui
-from playwright.sync_api import Locator, Page, expect
+from jupyter import DrawnBox, JupyterServer, NotebookPage, Ui
+from playwright.sync_api import Page, expect
 
 DRAW = """\
 import torchvision
@@ -27,19 +26,29 @@ def test_python_payload_is_drawn_and_click_reaches_kernel(
     path = jupyter.write_notebook(f"slice-{ui}.ipynb", [DRAW, TRUTH, SELECTED])
     nb = NotebookPage(page, jupyter, path, ui)
     nb.run_cell(0)
-    node = nb.node(0, "features.0")
-    expect(node).to_be_visible(timeout=30_000)
+    node = nb.wait_drawn(0, "features.0")
 
     truth = nb.run_cell(1).split()[-1]
     assert truth == "Conv2d"
-    expect(node.locator(".ts-op")).to_have_text(truth)
-    expect(node.locator(".ts-label")).to_have_text("features.0")
-    expect(node.locator(".ts-shape")).to_have_text("[1, 64, 55, 55]")
+    assert (node["op"], node["label"], node["detail"]) == (truth, "features.0", "[1, 64, 55, 55]")
+    assert node["text"], "the first view is zoomed so that the labels are drawn as text"
 
     assert nb.run_cell(2).strip() == "SELECTED=''"
     nb.widget(0).locator('[data-action="fit"]').click()  # the whole graph on screen
-    nb.node(0, "classifier.1").click()
-    expect(nb.node(0, "classifier.1")).to_have_class("ts-node ts-kind-module ts-selected")
+    target = nb.wait_drawn(0, "classifier.1", lambda b: not b["selected"])
+    # the middle of the box's top border: painted in the border colour, then in the accent colour
+    edge = (target["x"] + target["width"] / 2, target["y"] + 0.5)
+    before = nb.pixel(0, *edge)
+    nb.click_node(0, "classifier.1")
+    nb.wait_drawn(0, "classifier.1", lambda b: b["selected"])
+    accent = nb.widget(0).evaluate(
+        "el => { const c = document.createElement('canvas').getContext('2d');"
+        " c.fillStyle = getComputedStyle(el).getPropertyValue('--ts-accent').trim(); return c.fillStyle; }"
+    )
+    nb.wait_pixel(0, *edge, lambda rgb: rgb != before)
+    # the border is 2.5 px wide, antialiased at its sides: one of the rows across it is pure accent
+    across = [nb.pixel(0, edge[0], edge[1] + dy) for dy in (-1, 0, 1)]
+    assert any(_close(rgb, accent) for rgb in across), (before, across, accent)
     nb.wait_for_output(2, lambda text: text.strip() == "SELECTED='classifier.1'")
     details = nb.widget(0).locator(".ts-details")
     expect(details.locator(".ts-details-title")).to_have_text("Linear")
@@ -57,17 +66,17 @@ def test_collapsing_in_the_page_and_expanding_from_python(page: Page, jupyter: J
     path = jupyter.write_notebook("expand.ipynb", [DRAW, EXPANDED, OPEN_FEATURES])
     nb = NotebookPage(page, jupyter, path, "lab")
     nb.run_cell(0)
-    expect(nb.node(0, "features.0")).to_be_visible(timeout=30_000)
+    nb.wait_drawn(0, "features.0")
     # AlexNet is small: the first view opens fully expanded, and says so to the kernel
     nb.wait_for_output(1, lambda text: text.strip() == "EXPANDED=['classifier', 'features']")
 
-    nb.node(0, "features").locator('[data-action="toggle"]').click()
-    expect(nb.node(0, "features.0")).to_have_count(0)
-    expect(nb.node(0, "features")).to_have_class(re.compile(r"\bts-kind-group\b"))
+    nb.click_node(0, "features", toggle=True)
+    nb.wait_gone(0, "features.0")
+    assert nb.wait_drawn(0, "features")["kind"] == "group"
     nb.wait_for_output(1, lambda text: text.strip() == "EXPANDED=['classifier']")
 
     nb.run_cell(2)
-    expect(nb.node(0, "features.0")).to_be_visible(timeout=30_000)
+    nb.wait_drawn(0, "features.0")
     assert nb.errors == [], nb.errors
 
 
@@ -76,12 +85,12 @@ def test_search_finds_and_reveals_a_nested_node(page: Page, jupyter: JupyterServ
     nb = NotebookPage(page, jupyter, path, "lab")
     nb.run_cell(0)
     widget = nb.widget(0)
+    nb.wait_drawn(0, "features.0")
     widget.locator('[data-action="collapse-all"]').click()
-    expect(nb.node(0, "classifier.4")).to_have_count(0)
+    nb.wait_gone(0, "classifier.4")
     widget.locator(".ts-search-input").fill("classifier.4")
     widget.locator(".ts-search-hit", has_text="classifier.4").click()
-    expect(nb.node(0, "classifier.4")).to_be_visible()
-    expect(nb.node(0, "classifier.4")).to_have_class(re.compile(r"\bts-selected\b"))
+    nb.wait_drawn(0, "classifier.4", lambda b: b["selected"])
     nb.wait_for_output(1, lambda text: text.strip() == "SELECTED='classifier.4'")
     nb.wait_for_output(2, lambda text: text.strip() == "EXPANDED=['classifier']")
     assert nb.errors == [], nb.errors
@@ -91,10 +100,14 @@ ORIENTATION = "print('ORIENTATION=' + view.orientation)"
 TO_LR = "view.orientation = 'LR'"
 
 
-def _centre(locator: Locator) -> tuple[float, float]:
-    box = locator.bounding_box()
-    assert box is not None
+def _centre(box: DrawnBox) -> tuple[float, float]:
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _close(rgb: tuple[int, int, int], css: str) -> bool:
+    """Whether a painted pixel is (antialiasing aside) the colour ``css`` ('#rrggbb')."""
+    want = [int(css[i : i + 2], 16) for i in (1, 3, 5)]
+    return all(abs(a - b) <= 24 for a, b in zip(rgb, want, strict=True))
 
 
 def test_orientation_from_python_and_from_the_toolbar(
@@ -103,13 +116,14 @@ def test_orientation_from_python_and_from_the_toolbar(
     path = jupyter.write_notebook("orientation.ipynb", [DRAW, TO_LR, ORIENTATION])
     nb = NotebookPage(page, jupyter, path, "lab")
     nb.run_cell(0)
-    first, second = nb.node(0, "features.0"), nb.node(0, "features.1")
-    expect(first).to_have_count(1, timeout=30_000)
-    (x0, y0), (x1, y1) = _centre(first), _centre(second)
+    (x0, y0), (x1, y1) = _centre(nb.wait_drawn(0, "features.0")), _centre(nb.wait_drawn(0, "features.1"))
     assert abs(x0 - x1) < 1 < y1 - y0, "top to bottom: one column, going down"
 
     nb.run_cell(1)
     expect(nb.widget(0).locator('[data-action="orientation"]')).to_have_text("Left → right")
+    first = nb.wait_drawn(0, "features.0")
+    # re-laid out once features.1 sits level with features.0
+    second = nb.wait_drawn(0, "features.1", lambda b: abs(b["y"] - first["y"]) < 1)
     (x0, y0), (x1, y1) = _centre(first), _centre(second)
     assert abs(y0 - y1) < 1 < x1 - x0, "left to right: one row, going right"
     page.screenshot(path=str(artifacts / "orientation-lr.png"))
@@ -144,11 +158,11 @@ def test_resnet50_and_gpt2_render_in_light_and_dark(
     nb.run_cell(0)
     expect(nb.widget(0).locator(".ts-title")).to_have_text("ResNet", timeout=30_000)
     # ResNet-50 opens at a readable depth: its stages are drawn
-    expect(nb.node(0, "layer1")).to_have_count(1)
+    nb.wait_drawn(0, "layer1")
     page.screenshot(path=str(artifacts / "resnet50-light.png"))
     nb.run_cell(1)
     # with the blocks' container open and the blocks closed, GPT-2's 12 identical blocks fold into one
-    expect(nb.node(1, "transformer.h.0×12")).to_have_count(1, timeout=30_000)
+    nb.wait_drawn(1, "transformer.h.0×12")
     nb.widget(1).locator('[data-action="fit"]').click()
     nb.widget(1).scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "gpt2-light.png"))
@@ -160,7 +174,7 @@ def test_resnet50_and_gpt2_render_in_light_and_dark(
             "data-jp-theme-name", "JupyterLab Dark", timeout=30_000
         )
         dark_page.run_cell(1)
-        expect(dark_page.node(1, "transformer.h.0×12")).to_have_count(1, timeout=30_000)
+        dark_page.wait_drawn(1, "transformer.h.0×12")
         dark_page.widget(1).locator('[data-action="fit"]').click()
         dark = dark_page.widget(1).evaluate("el => getComputedStyle(el).backgroundColor")
         page.screenshot(path=str(artifacts / "gpt2-dark.png"))

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { metricScale } from "../../js/graph/colour";
-import { FakeModel, renderWidget } from "./fake-model";
+import { FakeModel, node, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -31,10 +31,10 @@ describe("metricScale", () => {
 });
 
 describe("colour by metric", () => {
-  const strength = (el: HTMLElement, id: string): string | undefined =>
-    [...el.querySelectorAll<SVGGElement>("[data-node-id]")].find(
-      (g) => g.getAttribute("data-node-id") === id,
-    )?.dataset.metricStrength;
+  const strength = (el: HTMLElement, id: string): number | null => {
+    const value = node(el, id).strength;
+    return value === null ? null : Math.round(value * 100);
+  };
 
   it("shades boxes by the metric the kernel sets, with a legend", () => {
     const model = new FakeModel({ expanded: ["blocks", "blocks.0", "blocks.1"] });
@@ -42,9 +42,9 @@ describe("colour by metric", () => {
     expect(el.querySelector(".ts-legend")).toBeNull();
     model.setFromKernel("metric", "params");
     // params 112 and 148 (linear scale): 112 is the minimum, 148 the maximum; 0 is unshaded
-    expect(strength(el, "blocks.0.conv")).toBe("10");
-    expect(strength(el, "blocks.1.conv")).toBe("100");
-    expect(strength(el, "add#1")).toBeUndefined();
+    expect(strength(el, "blocks.0.conv")).toBe(10);
+    expect(strength(el, "blocks.1.conv")).toBe(100);
+    expect(strength(el, "add#1")).toBeNull();
     expect(el.querySelector(".ts-legend")?.textContent).toBe("Params: 112 → 148");
   });
 
@@ -67,6 +67,6 @@ describe("colour by metric", () => {
     const model = new FakeModel({ expanded: ["blocks"], metric: "params" });
     const el = renderWidget(model).el;
     // one fold (112 + 148) next to unshaded nodes: it is the maximum
-    expect(strength(el, "blocks.0×2")).toBe("100");
+    expect(strength(el, "blocks.0×2")).toBe(100);
   });
 });

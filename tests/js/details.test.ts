@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { formatBytes, formatCount, formatShare, formatStat } from "../../js/format";
-import { FakeModel, goldenPayload, renderWidget } from "./fake-model";
+import { click, FakeModel, goldenPayload, renderWidget } from "./fake-model";
 
 function rows(el: HTMLElement, selector: string): string[][] {
   return [...el.querySelectorAll(`${selector} tr`)].map((tr) =>
@@ -74,10 +74,7 @@ describe("the details panel", () => {
   it("follows a click in the diagram and clears with the close button", () => {
     const model = new FakeModel();
     const el = renderWidget(model).el;
-    const target = [...el.querySelectorAll("[data-node-id]")].find(
-      (g) => g.getAttribute("data-node-id") === "output",
-    );
-    target?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    click(el, "output");
     expect(el.querySelector(".ts-details-title")?.textContent).toBe("Output");
     el.querySelector<HTMLButtonElement>('[data-action="close-details"]')?.click();
     expect(model.saved.at(-1)).toEqual({ selected: "" });

@@ -2,6 +2,7 @@
 
 import { LocalModel } from "../../js/standalone";
 import type { Payload, Traits } from "../../js/types";
+import type { DiagramProbe, DrawnBox } from "../../js/views/diagram";
 import widget from "../../js/widget";
 import golden from "../golden/payload_v1.json";
 
@@ -52,4 +53,34 @@ export function renderWidget(model: FakeModel): { el: HTMLElement; cleanup: () =
   const cleanup = widget.render({ model, el } as unknown as RenderArgs);
   if (typeof cleanup !== "function") throw new Error("render must return its cleanup function");
   return { el, cleanup: cleanup as () => void };
+}
+
+/** What the diagram draws, read through the probe it publishes (a canvas has no elements). */
+export function probe(el: HTMLElement): DiagramProbe {
+  const diagram = el.querySelector(".ts-diagram") as
+    | (HTMLElement & { torchscope?: DiagramProbe })
+    | null;
+  if (diagram?.torchscope === undefined) throw new Error("no diagram probe");
+  return diagram.torchscope;
+}
+
+export function node(el: HTMLElement, id: string): DrawnBox {
+  const found = probe(el).box(id);
+  if (found === null) throw new Error(`node ${id} is not drawn`);
+  return found;
+}
+
+/** Click the canvas at a box's centre, or at its toggle handle in the top-left corner. */
+export function click(
+  el: HTMLElement,
+  id: string,
+  where: "centre" | "toggle" = "centre",
+  type = "click",
+): void {
+  const box = node(el, id);
+  const at =
+    where === "centre"
+      ? { clientX: box.x + box.width / 2, clientY: box.y + box.height / 2 }
+      : { clientX: box.x + 4, clientY: box.y + 4 };
+  el.querySelector(".ts-canvas")?.dispatchEvent(new MouseEvent(type, { bubbles: true, ...at }));
 }

@@ -1,15 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mountStandalone } from "../../js/standalone";
-import { FakeModel, goldenPayload, renderWidget } from "./fake-model";
-
-function node(el: HTMLElement, id: string): SVGGElement {
-  // compared as a string, since ids hold characters a selector would need escaped (`add#1`)
-  const found = [...el.querySelectorAll<SVGGElement>("[data-node-id]")].find(
-    (g) => g.getAttribute("data-node-id") === id,
-  );
-  if (found === undefined) throw new Error(`node ${id} is not drawn`);
-  return found;
-}
+import { click, FakeModel, goldenPayload, node, probe, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -20,31 +11,50 @@ describe("the widget rendered with a fake model", () => {
     const { el } = renderWidget(new FakeModel());
     const payload = goldenPayload();
     // the small golden graph opens fully expanded: every node drawn, plus a header per group
-    for (const n of payload.nodes) expect(node(el, n.id)).toBeDefined();
-    expect(el.querySelectorAll(".ts-kind-container")).toHaveLength(payload.groups.length);
+    for (const n of payload.nodes) expect(node(el, n.id).kind).toBe(n.kind);
+    const frames = probe(el)
+      .boxes()
+      .filter((b) => b.kind === "container");
+    expect(frames.map((b) => b.id).sort()).toEqual(payload.groups.map((g) => g.id).sort());
     const conv = node(el, "blocks.0.conv");
-    expect(conv.querySelector(".ts-op")?.textContent).toBe("Conv2d");
-    expect(conv.querySelector(".ts-label")?.textContent).toBe("blocks.0.conv");
-    expect(conv.querySelector(".ts-shape")?.textContent).toBe("[2, 4, 8, 8]");
-    expect(el.querySelectorAll(".ts-edge")).toHaveLength(payload.edges.length);
+    expect([conv.op, conv.label, conv.detail]).toEqual(["Conv2d", "blocks.0.conv", "[2, 4, 8, 8]"]);
+    expect(probe(el).edges()).toHaveLength(payload.edges.length);
+    expect(
+      probe(el)
+        .edges()
+        .find((e) => e.source === "input")?.label,
+    ).toBe("[2, 3, 8, 8]");
     expect(el.querySelector(".ts-title")?.textContent).toBe("TinyNet");
   });
 
   it("writes a click back to the model as `selected` and highlights the node", () => {
     const model = new FakeModel();
     const { el } = renderWidget(model);
-    node(el, "add#1").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    click(el, "add#1");
     expect(model.saved.at(-1)).toEqual({ selected: "add#1" });
-    expect(node(el, "add#1").classList.contains("ts-selected")).toBe(true);
+    expect(node(el, "add#1").selected).toBe(true);
+    // its incoming and outgoing edges are highlighted, the others not
+    const lit = probe(el)
+      .edges()
+      .filter((e) => e.highlighted)
+      .map((e) => `${e.source}>${e.target}`);
+    expect(lit.sort()).toEqual(["add#1>output", "blocks.0.conv>add#1", "blocks.1.conv>add#1"]);
   });
 
   it("follows the kernel: orientation set in Python re-lays the diagram out", () => {
     const model = new FakeModel();
     const { el } = renderWidget(model);
-    const position = (): string | null => node(el, "output").getAttribute("transform");
-    const before = position();
+    const centre = (id: string): [number, number] => {
+      const box = node(el, id);
+      return [box.x + box.width / 2, box.y + box.height / 2];
+    };
+    const [x0, y0] = centre("input");
+    const [x1, y1] = centre("output");
+    expect(y1 - y0).toBeGreaterThan(Math.abs(x1 - x0)); // top to bottom
     model.setFromKernel("orientation", "LR");
-    expect(position()).not.toBe(before);
+    const [u0, v0] = centre("input");
+    const [u1, v1] = centre("output");
+    expect(u1 - u0).toBeGreaterThan(Math.abs(v1 - v0)); // left to right
     expect(el.querySelector<HTMLButtonElement>('[data-action="orientation"]')?.textContent).toBe(
       "Left → right",
     );
@@ -68,19 +78,18 @@ describe("the widget rendered with a fake model", () => {
     const { el } = renderWidget(model);
     expect(model.saved).toEqual([]);
     // blocks.1 repeats blocks.0: both collapsed, they fold into one box
-    expect(node(el, "blocks.0×2").querySelector(".ts-op")?.textContent).toBe("Block ×2");
+    expect(node(el, "blocks.0×2").op).toBe("Block ×2");
+    expect(node(el, "blocks.0×2").detail).toBe("2 layers");
   });
 
   it("collapses and expands a group from its toggle, writing `expanded`", () => {
     const model = new FakeModel({ expanded: ["blocks", "blocks.0", "blocks.1"] });
     const { el } = renderWidget(model);
-    node(el, "blocks")
-      .querySelector<SVGTextElement>('[data-action="toggle"]')
-      ?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    click(el, "blocks", "toggle");
     expect(model.saved.at(-1)).toEqual({ expanded: ["blocks.0", "blocks.1"] });
     expect(() => node(el, "blocks.0.conv")).toThrow("not drawn");
-    expect(node(el, "blocks").classList.contains("ts-kind-group")).toBe(true);
-    node(el, "blocks").dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
+    expect(node(el, "blocks").kind).toBe("group");
+    click(el, "blocks", "centre", "dblclick");
     expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
     expect(node(el, "blocks.0.conv")).toBeDefined();
   });
@@ -88,9 +97,7 @@ describe("the widget rendered with a fake model", () => {
   it("opens every block of a fold from its toggle", () => {
     const model = new FakeModel({ expanded: ["blocks"] });
     const { el } = renderWidget(model);
-    node(el, "blocks.0×2")
-      .querySelector<SVGTextElement>('[data-action="toggle"]')
-      ?.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    click(el, "blocks.0×2", "toggle");
     expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
   });
 
@@ -117,7 +124,11 @@ describe("the widget rendered with a fake model", () => {
     const { el } = renderWidget(model);
     el.querySelector<HTMLButtonElement>('[data-action="collapse-all"]')?.click();
     expect(model.saved.at(-1)).toEqual({ expanded: [] });
-    expect(el.querySelectorAll(".ts-kind-group")).toHaveLength(1);
+    expect(
+      probe(el)
+        .boxes()
+        .filter((b) => b.kind === "group"),
+    ).toHaveLength(1);
     el.querySelector<HTMLButtonElement>('[data-action="expand-all"]')?.click();
     expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.0", "blocks.1"] });
   });
@@ -127,7 +138,7 @@ describe("the widget rendered with a fake model", () => {
     const { el } = renderWidget(model);
     model.setFromKernel("selected", "blocks.1.conv");
     expect(model.saved.at(-1)).toEqual({ expanded: ["blocks", "blocks.1"] });
-    expect(node(el, "blocks.1.conv").classList.contains("ts-selected")).toBe(true);
+    expect(node(el, "blocks.1.conv").selected).toBe(true);
   });
 
   it("shows model strings as text, never as markup", () => {
@@ -137,14 +148,14 @@ describe("the widget rendered with a fake model", () => {
     if (target === undefined) throw new Error("golden payload changed");
     target.op = hostile;
     const { el } = renderWidget(new FakeModel({ graph: payload }));
-    expect(node(el, "blocks.0.conv").querySelector(".ts-op")?.textContent).toBe(hostile);
+    expect(node(el, "blocks.0.conv").op).toBe(hostile);
     expect(el.querySelector("img, script")).toBeNull();
   });
 
   it("marks the node where the trace failed and shows why", () => {
     const { el } = renderWidget(new FakeModel());
-    expect(node(el, "add#1").classList.contains("ts-failed")).toBe(true);
-    expect(node(el, "blocks.0.conv").classList.contains("ts-failed")).toBe(false);
+    expect(node(el, "add#1").failed).toBe(true);
+    expect(node(el, "blocks.0.conv").failed).toBe(false);
     expect(el.querySelector(".ts-trace-error")?.textContent).toBe(
       "RuntimeError: example failure kept to exercise the optional field",
     );
@@ -157,7 +168,8 @@ describe("the widget rendered with a fake model", () => {
     expect(el.querySelector(".ts-error")?.textContent).toContain(
       'edges[5].source: "ghost" is not a node',
     );
-    expect(el.querySelector(".ts-node")).toBeNull();
+    expect(probe(el).boxes()).toEqual([]);
+    expect(probe(el).status()).toBe("error");
   });
 
   it("cleans up: no DOM and no model listeners are left behind", () => {
@@ -179,8 +191,8 @@ describe("the widget rendered with a fake model", () => {
       metric: "",
       height: 300,
     });
-    node(el, "blocks.1.conv").dispatchEvent(new MouseEvent("click"));
-    expect(node(el, "blocks.1.conv").classList.contains("ts-selected")).toBe(true);
+    click(el, "blocks.1.conv");
+    expect(node(el, "blocks.1.conv").selected).toBe(true);
     dispose();
     expect(el.childElementCount).toBe(0);
   });

@@ -1,0 +1,278 @@
+/**
+ * Pure: view state + layout → the scene, a flat list of what the diagram draws (boxes in drawing
+ * order, edges with their routes and labels). The canvas painter, the SVG export and the tests all
+ * read the same scene, so "what is drawn" has one definition.
+ */
+
+import { formatShape } from "../format";
+import { metricScale, type Scale } from "../graph/colour";
+import { edgeKey, type Layout } from "../graph/layout";
+import type { Rect } from "../graph/viewport";
+import type { Container, Item } from "../graph/visible";
+import type { ViewState } from "../store";
+import type { NodeKind } from "../types";
+
+export type BoxKind = NodeKind | "group" | "fold" | "container";
+
+export interface SceneBox extends Rect {
+  /** The visible id: a node, a collapsed group, a fold (`blocks.0×12`) or an expanded group. */
+  id: string;
+  /** What a click selects: the box itself, or a fold's first block. */
+  select: string;
+  kind: BoxKind;
+  op: string;
+  label: string;
+  /** Third line: the output shape of a node, the layer count of a collapsed group. */
+  detail: string;
+  /** Whether the box has an expand (▸) or collapse (▾) handle. */
+  toggle: "expand" | "collapse" | null;
+  failed: boolean;
+  selected: boolean;
+  /** Metric shading strength in [0, 1], or null when unshaded. */
+  strength: number | null;
+  /** How many expanded groups enclose it. */
+  depth: number;
+  /** Index in `Scene.boxes` just past its last descendant (boxes are in drawing order). */
+  end: number;
+}
+
+export interface SceneEdge {
+  source: string;
+  target: string;
+  /** Indexes of the two ends in `Scene.boxes`. */
+  ends: [number, number];
+  /** Flat route points [x0, y0, x1, y1, …] from the source's port to the target's. */
+  points: number[];
+  /** The tensor shape it carries, shown when zoomed in far enough to read. */
+  label: string;
+  /** Touches the selected box. */
+  highlighted: boolean;
+  bounds: Rect;
+}
+
+export interface Legend {
+  label: string;
+  scale: Scale;
+}
+
+export interface Scene {
+  boxes: SceneBox[];
+  edges: SceneEdge[];
+  width: number;
+  height: number;
+  /** The box id of the selection, if it is drawn. */
+  selected: string | null;
+  legend: Legend | null;
+}
+
+type Entry = { kind: "item"; item: Item } | { kind: "container"; container: Container };
+
+export function buildScene(state: ViewState, layout: Layout): Scene {
+  const shown = state.visible;
+  const shading = shade(state);
+  const selectedBox = shown.representative.get(state.selected) ?? null;
+  const selected = selectedBox !== null && layout.boxes.has(selectedBox) ? selectedBox : null;
+  const boxes: SceneBox[] = [];
+  const depthOf = new Map<string, number>();
+  for (const entry of drawingOrder(state)) {
+    const id = entry.kind === "item" ? entry.item.id : entry.container.id;
+    const place = layout.boxes.get(id);
+    if (place === undefined) continue;
+    const parent = entry.kind === "item" ? entry.item.parent : entry.container.parent;
+    const depth = parent === null ? 0 : (depthOf.get(parent) ?? 0) + 1;
+    depthOf.set(id, depth);
+    const select =
+      entry.kind === "item" && entry.item.kind === "fold" ? (entry.item.members?.[0] ?? id) : id;
+    boxes.push({
+      ...describe(entry, state),
+      id,
+      select,
+      x: place.x,
+      y: place.y,
+      width: place.width,
+      height: place.height,
+      selected: selected === id,
+      strength: shading === null ? null : shading.scale.at(shading.value(entry)),
+      depth,
+      end: boxes.length + 1,
+    });
+  }
+  closeRanges(boxes);
+  const index = new Map(boxes.map((b, i) => [b.id, i]));
+  const edges: SceneEdge[] = [];
+  for (const edge of shown.edges) {
+    const points = layout.routes.get(edgeKey(edge.source, edge.target));
+    const ends: [number, number] = [index.get(edge.source) ?? -1, index.get(edge.target) ?? -1];
+    if (points === undefined || ends[0] < 0 || ends[1] < 0) continue;
+    const shape = formatShape(edge.shape);
+    edges.push({
+      source: edge.source,
+      target: edge.target,
+      ends,
+      points,
+      label: edge.count > 1 ? `${shape} ×${edge.count}` : shape,
+      highlighted: selected !== null && (edge.source === selected || edge.target === selected),
+      bounds: bounds(points),
+    });
+  }
+  return {
+    boxes,
+    edges,
+    width: layout.width,
+    height: layout.height,
+    selected,
+    legend: shading === null ? null : { label: shading.label, scale: shading.scale },
+  };
+}
+
+/** Set each container's `end`: its descendants follow it, up to the next box no deeper than it. */
+function closeRanges(boxes: SceneBox[]): void {
+  const open: SceneBox[] = [];
+  boxes.forEach((box, i) => {
+    while (open.length > 0 && (open[open.length - 1] as SceneBox).depth >= box.depth) {
+      (open.pop() as SceneBox).end = i;
+    }
+    if (box.kind === "container") open.push(box);
+  });
+  for (const box of open) box.end = boxes.length;
+}
+
+/** Boxes in drawing order: each container before its children, depth first. */
+function drawingOrder(state: ViewState): Entry[] {
+  const shown = state.visible;
+  const items = new Map(shown.items.map((i) => [i.id, i]));
+  const containers = new Map(shown.containers.map((c) => [c.id, c]));
+  const order: Entry[] = [];
+  const visit = (id: string): void => {
+    const container = containers.get(id);
+    if (container !== undefined) {
+      order.push({ kind: "container", container });
+      for (const child of container.children) visit(child);
+      return;
+    }
+    const item = items.get(id);
+    if (item !== undefined) order.push({ kind: "item", item });
+  };
+  for (const id of shown.roots) visit(id);
+  return order;
+}
+
+type Description = Pick<SceneBox, "kind" | "op" | "label" | "detail" | "toggle" | "failed">;
+
+function describe(entry: Entry, state: ViewState): Description {
+  if (entry.kind === "container") {
+    const { group } = entry.container;
+    return {
+      kind: "container",
+      op: group.op,
+      label: group.label,
+      detail: "",
+      toggle: "collapse",
+      failed: false,
+    };
+  }
+  const { item } = entry;
+  if (item.kind === "node" && item.node !== undefined) {
+    const node = item.node;
+    const shape = node.outputs[0]?.shape ?? node.inputs[0]?.shape;
+    return {
+      kind: node.kind,
+      op: node.op,
+      label: node.label,
+      detail: shape === undefined ? "" : formatShape(shape),
+      toggle: null,
+      failed: node.error !== undefined,
+    };
+  }
+  const group = item.group;
+  const members = item.members ?? [];
+  const fold = item.kind === "fold";
+  const layers = countLeaves(state, fold ? members : [item.id]);
+  return {
+    kind: fold ? "fold" : "group",
+    op: fold ? `${group?.op ?? ""} ×${members.length}` : (group?.op ?? ""),
+    label: fold ? `${members[0]} … ${members[members.length - 1]}` : (group?.label ?? item.id),
+    detail: `${layers} layers`,
+    toggle: "expand",
+    failed: false,
+  };
+}
+
+function countLeaves(state: ViewState, groups: readonly string[]): number {
+  let count = 0;
+  const visit = (id: string): void => {
+    const group = state.hierarchy.groups.get(id);
+    if (group === undefined) {
+      count += 1;
+      return;
+    }
+    for (const child of group.children) visit(child);
+  };
+  for (const id of groups) visit(id);
+  return count;
+}
+
+interface Shading {
+  label: string;
+  scale: Scale;
+  value: (entry: Entry) => number | undefined;
+}
+
+/** How to shade boxes by the chosen metric, or null when no metric is chosen. */
+function shade(state: ViewState): Shading | null {
+  const metric = state.metric;
+  const column = state.graph.columns.find((c) => c.key === metric);
+  if (metric === "" || column === undefined) return null;
+  const number = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+  const value = (entry: Entry): number | undefined => {
+    // an open group's cost is shown by its children
+    if (entry.kind === "container") return undefined;
+    const { item } = entry;
+    if (item.node !== undefined) return number(item.node.stats[metric]);
+    if (item.kind === "fold") {
+      // a fold stands for all its blocks: their sum
+      return (item.members ?? []).reduce(
+        (sum, id) => sum + (number(state.hierarchy.groups.get(id)?.stats[metric]) ?? 0),
+        0,
+      );
+    }
+    return number(item.group?.stats[metric]);
+  };
+  const values = state.visible.items.map((item) => value({ kind: "item", item }));
+  return { label: column.label, scale: metricScale(values), value };
+}
+
+function bounds(points: readonly number[]): Rect {
+  let minX = Number.POSITIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i + 1 < points.length; i += 2) {
+    const x = points[i] as number;
+    const y = points[i + 1] as number;
+    minX = Math.min(minX, x);
+    maxX = Math.max(maxX, x);
+    minY = Math.min(minY, y);
+    maxY = Math.max(maxY, y);
+  }
+  return { x: minX, y: minY, width: maxX - minX, height: maxY - minY };
+}
+
+/** The innermost box at drawing point (x, y), and whether the point is on its toggle handle. */
+export function hitTest(
+  scene: Scene,
+  x: number,
+  y: number,
+): { box: SceneBox; onToggle: boolean } | null {
+  // children are drawn after their container, so the last hit is the innermost
+  for (let i = scene.boxes.length - 1; i >= 0; i -= 1) {
+    const box = scene.boxes[i] as SceneBox;
+    if (x < box.x || y < box.y || x > box.x + box.width || y > box.y + box.height) continue;
+    const onToggle = box.toggle !== null && x - box.x <= TOGGLE_SIZE && y - box.y <= TOGGLE_SIZE;
+    return { box, onToggle };
+  }
+  return null;
+}
+
+/** The square at a box's top-left corner that expands or collapses it. */
+export const TOGGLE_SIZE = 26;
