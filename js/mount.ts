@@ -4,6 +4,7 @@ import { Store, type WidgetModel } from "./store";
 import { renderDetails } from "./views/details";
 import { renderDiagram } from "./views/diagram";
 import { renderSearch } from "./views/search";
+import { renderTable } from "./views/table";
 import { renderToolbar } from "./views/toolbar";
 
 /** Draw torchscope for `model` into `el`; returns the cleanup function. */
@@ -28,12 +29,21 @@ export function mount(el: HTMLElement, model: WidgetModel): () => void {
   // attached before the views render: they find the widget root from where they are mounted
   const body = document.createElement("div");
   body.className = "ts-body";
+  const main = document.createElement("div");
+  main.className = "ts-main";
+  body.append(main);
   root.append(body);
+  const diagram = renderDiagram(main, store);
+  const details = renderDetails(main, store);
+  const table = renderTable(body, store);
+  const splitter = renderSplitter(body, table.element, root);
   const cleanups = [
     toolbar,
     search,
-    renderDiagram(body, store),
-    renderDetails(body, store),
+    diagram,
+    details,
+    () => table.dispose(),
+    splitter,
     store.subscribe(applyHeight),
     () => root.removeEventListener("keydown", onKey),
   ];
@@ -41,5 +51,47 @@ export function mount(el: HTMLElement, model: WidgetModel): () => void {
     for (const cleanup of cleanups) cleanup();
     store.dispose();
     root.remove();
+  };
+}
+
+/**
+ * The bar between the diagram and the table: drag it to share the height between them. The
+ * toolbar's "Table" button (an event on the widget root) hides or shows the table.
+ */
+function renderSplitter(body: HTMLElement, table: HTMLElement, root: HTMLElement): () => void {
+  const bar = document.createElement("div");
+  bar.className = "ts-splitter";
+  bar.setAttribute("role", "separator");
+  bar.setAttribute("aria-orientation", "horizontal");
+  bar.title = "Drag to resize the table";
+  body.insertBefore(bar, table);
+  let start: { y: number; height: number } | null = null;
+  bar.addEventListener("pointerdown", (event) => {
+    start = { y: event.clientY, height: table.getBoundingClientRect().height };
+    try {
+      bar.setPointerCapture(event.pointerId);
+    } catch {}
+  });
+  bar.addEventListener("pointermove", (event) => {
+    if (start === null) return;
+    const limit = body.getBoundingClientRect().height - 80;
+    const height = Math.min(limit, Math.max(60, start.height - (event.clientY - start.y)));
+    table.style.flexBasis = `${height}px`;
+  });
+  const stop = (): void => {
+    start = null;
+  };
+  bar.addEventListener("pointerup", stop);
+  bar.addEventListener("pointercancel", stop);
+  const toggle = (): void => {
+    table.hidden = !table.hidden;
+    bar.hidden = table.hidden;
+    root.dataset.table = table.hidden ? "hidden" : "shown";
+  };
+  root.dataset.table = "shown";
+  root.addEventListener("ts-toggle-table", toggle);
+  return () => {
+    root.removeEventListener("ts-toggle-table", toggle);
+    bar.remove();
   };
 }

@@ -32,9 +32,43 @@ export interface ViewState {
 
 type Listener = (state: ViewState) => void;
 
+/**
+ * A small piece of front-end-only state that changes often (the hovered box, the search text):
+ * kept out of ViewState, so a hover repaints without rebuilding every view.
+ */
+export class Signal<T> {
+  private readonly listeners = new Set<(value: T) => void>();
+
+  constructor(private current: T) {}
+
+  get value(): T {
+    return this.current;
+  }
+
+  set(value: T): void {
+    if (value === this.current) return;
+    this.current = value;
+    for (const listener of this.listeners) listener(value);
+  }
+
+  /** Call `listener` on every change; returns the unsubscribe function. */
+  subscribe(listener: (value: T) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  clear(): void {
+    this.listeners.clear();
+  }
+}
+
 const SYNCED = ["graph", "orientation", "selected", "expanded", "metric", "height"] as const;
 
 export class Store {
+  /** The id of the box or row under the pointer, shared by the diagram and the table. */
+  readonly hovered = new Signal("");
+  /** The search text, shared by the search box and the table's filter. */
+  readonly query = new Signal("");
   private state: ViewState;
   private readonly listeners = new Set<Listener>();
   private readonly onModelChange = (): void => this.pull();
@@ -129,6 +163,10 @@ export class Store {
   dispose(): void {
     for (const key of SYNCED) this.model.off(`change:${key}`, this.onModelChange);
     this.listeners.clear();
+    this.hovered.clear();
+    this.query.clear();
+    this.hovered.clear();
+    this.query.clear();
   }
 
   private write<K extends keyof Traits>(key: K, value: Traits[K]): void {

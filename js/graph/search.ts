@@ -17,26 +17,35 @@ export interface SearchResult {
   error: string | null;
 }
 
+/** How a query matches text: a test, or why the query cannot be used; null for an empty query. */
+export type Matcher = { test: (value: string) => boolean } | { error: string } | null;
+
 /**
  * A plain query matches as a case-insensitive substring; `/pattern/` (optionally `/pattern/i`)
- * is a regular expression. Nodes and groups are searched in call order.
+ * is a regular expression. The search box and the table's filter share this one rule.
  */
-export function search(hierarchy: Hierarchy, query: string, limit = 200): SearchResult {
+export function matcher(query: string): Matcher {
   const text = query.trim();
-  if (text === "") return { hits: [], total: 0, error: null };
-  let test: (value: string) => boolean;
+  if (text === "") return null;
   const regex = /^\/(.+)\/([a-z]*)$/.exec(text);
-  if (regex !== null) {
-    try {
-      const pattern = new RegExp(regex[1] as string, regex[2]);
-      test = (value) => pattern.test(value);
-    } catch (e) {
-      return { hits: [], total: 0, error: e instanceof Error ? e.message : String(e) };
-    }
-  } else {
+  if (regex === null) {
     const needle = text.toLowerCase();
-    test = (value) => value.toLowerCase().includes(needle);
+    return { test: (value) => value.toLowerCase().includes(needle) };
   }
+  try {
+    const pattern = new RegExp(regex[1] as string, regex[2]);
+    return { test: (value) => pattern.test(value) };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Nodes and groups whose id, name, type or module path match `query`, in call order. */
+export function search(hierarchy: Hierarchy, query: string, limit = 200): SearchResult {
+  const match = matcher(query);
+  if (match === null) return { hits: [], total: 0, error: null };
+  if ("error" in match) return { hits: [], total: 0, error: match.error };
+  const { test } = match;
   const hits: Hit[] = [];
   let total = 0;
   const consider = (hit: Hit, fields: readonly string[]): void => {

@@ -226,3 +226,24 @@ function visibleEdges(edges: readonly Edge[], representative: Map<string, string
   }
   return [...merged.values()];
 }
+
+export type Entry = { kind: "item"; item: Item } | { kind: "container"; container: Container };
+
+/** Boxes in drawing order: each container before its children, depth first (the table's rows too). */
+export function drawingOrder(shown: VisibleGraph): Entry[] {
+  const items = new Map(shown.items.map((i) => [i.id, i]));
+  const containers = new Map(shown.containers.map((c) => [c.id, c]));
+  const order: Entry[] = [];
+  const visit = (id: string): void => {
+    const container = containers.get(id);
+    if (container !== undefined) {
+      order.push({ kind: "container", container });
+      for (const child of container.children) visit(child);
+      return;
+    }
+    const item = items.get(id);
+    if (item !== undefined) order.push({ kind: "item", item });
+  };
+  for (const id of shown.roots) visit(id);
+  return order;
+}

@@ -170,6 +170,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     if (!placed || orientationChanged) {
       camera = initial(all, w, h);
       placed = true;
+      shownSelection = "";
     } else if (relaid && anchor !== null) {
       const box = layout.boxes.get(anchor.id);
       if (box !== undefined) {
@@ -289,12 +290,8 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       return;
     }
     const found = hit(event);
-    const id = found?.box.id ?? null;
     canvas.style.cursor = found === null ? "" : "pointer";
-    if (id !== hover) {
-      hover = id;
-      schedule();
-    }
+    store.hovered.set(found?.box.id ?? "");
   };
   const onUp = (): void => {
     canvas.classList.remove("ts-dragging");
@@ -324,12 +321,12 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     anchor = { id, x: box.x * camera.k + camera.x, y: box.y * camera.k + camera.y };
     store.toggle(box.id);
   };
-  const onLeave = (): void => {
-    if (hover !== null) {
-      hover = null;
-      schedule();
-    }
-  };
+  const onLeave = (): void => store.hovered.set("");
+  // the hover comes from here or from the table (whose rows may stand for hidden nodes)
+  const unhover = store.hovered.subscribe((id) => {
+    hover = id === "" ? null : (store.current.visible.representative.get(id) ?? id);
+    schedule();
+  });
   const onKey = (event: KeyboardEvent): void => {
     if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement)
       return;
@@ -367,12 +364,8 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       ? new ResizeObserver(() => {
           // a view shown before it had a size (a cell still rendering) gets its first view again
           if (!userMoved && laid !== null) {
-            const [w, h] = size();
-            camera = initial(
-              { x: 0, y: 0, width: laid.layout.width, height: laid.layout.height },
-              w,
-              h,
-            );
+            placed = false;
+            frameLayout(laid.layout, false, false);
           }
           schedule();
         })
@@ -418,6 +411,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
   const unsubscribe = store.subscribe(onState);
   return () => {
     unsubscribe();
+    unhover();
     engine.dispose();
     resize?.disconnect();
     if (frame !== 0 && typeof cancelAnimationFrame === "function") cancelAnimationFrame(frame);

@@ -8,7 +8,7 @@ import { formatShape } from "../format";
 import { metricScale, type Scale } from "../graph/colour";
 import { edgeKey, type Layout } from "../graph/layout";
 import type { Rect } from "../graph/viewport";
-import type { Container, Item } from "../graph/visible";
+import { drawingOrder, type Entry } from "../graph/visible";
 import type { ViewState } from "../store";
 import type { NodeKind } from "../types";
 
@@ -65,8 +65,6 @@ export interface Scene {
   legend: Legend | null;
 }
 
-type Entry = { kind: "item"; item: Item } | { kind: "container"; container: Container };
-
 export function buildScene(state: ViewState, layout: Layout): Scene {
   const shown = state.visible;
   const shading = shade(state);
@@ -74,7 +72,7 @@ export function buildScene(state: ViewState, layout: Layout): Scene {
   const selected = selectedBox !== null && layout.boxes.has(selectedBox) ? selectedBox : null;
   const boxes: SceneBox[] = [];
   const depthOf = new Map<string, number>();
-  for (const entry of drawingOrder(state)) {
+  for (const entry of drawingOrder(state.visible)) {
     const id = entry.kind === "item" ? entry.item.id : entry.container.id;
     const place = layout.boxes.get(id);
     if (place === undefined) continue;
@@ -135,26 +133,6 @@ function closeRanges(boxes: SceneBox[]): void {
     if (box.kind === "container") open.push(box);
   });
   for (const box of open) box.end = boxes.length;
-}
-
-/** Boxes in drawing order: each container before its children, depth first. */
-function drawingOrder(state: ViewState): Entry[] {
-  const shown = state.visible;
-  const items = new Map(shown.items.map((i) => [i.id, i]));
-  const containers = new Map(shown.containers.map((c) => [c.id, c]));
-  const order: Entry[] = [];
-  const visit = (id: string): void => {
-    const container = containers.get(id);
-    if (container !== undefined) {
-      order.push({ kind: "container", container });
-      for (const child of container.children) visit(child);
-      return;
-    }
-    const item = items.get(id);
-    if (item !== undefined) order.push({ kind: "item", item });
-  };
-  for (const id of shown.roots) visit(id);
-  return order;
 }
 
 type Description = Pick<SceneBox, "kind" | "op" | "label" | "detail" | "toggle" | "failed">;

@@ -51,13 +51,21 @@ export function renderSearch(el: HTMLElement, store: Store, keyTarget: HTMLEleme
         : `${result.total} matches`;
     list.append(summary);
   };
-  input.addEventListener("input", refresh);
+  input.addEventListener("input", () => {
+    store.query.set(input.value);
+    refresh();
+  });
+  // the table's filter shares this text
+  const unfollow = store.query.subscribe((query) => {
+    if (input.value !== query) input.value = query;
+  });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {
       const first = search(store.current.hierarchy, input.value, 1).hits[0];
       if (first !== undefined) jump(first.id);
     } else if (event.key === "Escape") {
       input.value = "";
+      store.query.set("");
       refresh();
       input.blur();
     }
@@ -71,6 +79,7 @@ export function renderSearch(el: HTMLElement, store: Store, keyTarget: HTMLEleme
   };
   keyTarget.addEventListener("keydown", onKey);
   return () => {
+    unfollow();
     keyTarget.removeEventListener("keydown", onKey);
     box.remove();
   };

@@ -48,6 +48,9 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
       el.querySelector(".ts-diagram")?.dispatchEvent(new Event("ts-zoom-selection"));
     }),
     toggle,
+    action("table", "Table", "Show or hide the statistics table", () => {
+      el.dispatchEvent(new Event("ts-toggle-table"));
+    }),
   );
   el.append(bar);
 

@@ -84,3 +84,31 @@ export function click(
       : { clientX: box.x + 4, clientY: box.y + 4 };
   el.querySelector(".ts-canvas")?.dispatchEvent(new MouseEvent(type, { bubbles: true, ...at }));
 }
+
+/** A valid payload with `n` layers in a chain (input → layer0 … → output): for size tests. */
+export function chainPayload(n: number): Payload {
+  const graph = goldenPayload();
+  const tensor = { shape: [1, 8], dtype: "float32" };
+  const leaf = (id: string, kind: "input" | "function" | "output", i: number) => ({
+    id,
+    kind,
+    op: kind === "function" ? "relu" : kind === "input" ? "Input" : "Output",
+    label: id,
+    parent: null,
+    module_path: "",
+    attrs: {},
+    repr: "",
+    inputs: kind === "input" ? [] : [tensor],
+    outputs: kind === "output" ? [] : [tensor],
+    stats: kind === "function" ? { params: i, activation_bytes: 32 } : {},
+    uncounted: [],
+  });
+  const ids = ["input", ...Array.from({ length: n }, (_, i) => `layer${i}`), "output"];
+  graph.nodes = ids.map((id, i) =>
+    leaf(id, i === 0 ? "input" : i === ids.length - 1 ? "output" : "function", i),
+  );
+  graph.groups = [];
+  graph.edges = ids.slice(1).map((id, i) => ({ source: ids[i] as string, target: id, ...tensor }));
+  graph.totals = { params: (n * (n + 1)) / 2, activation_bytes: 32 * n };
+  return graph;
+}

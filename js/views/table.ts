@@ -1,0 +1,407 @@
+/**
+ * The stats table: one row per visible box (tree mode, following the diagram's expanded groups)
+ * or per leaf (flat mode), sortable by any column, filtered by the shared search text, shaded by
+ * the colour metric, and virtualised (only the rows in view exist), so 20,000 rows stay fluid.
+ * Selection, hover and expansion go through the store, so the diagram and Python follow.
+ */
+
+import { formatStat } from "../format";
+import { metricScale } from "../graph/colour";
+import { filterRows, flatRows, type Row, type Sort, sortRows, treeRows } from "../graph/rows";
+import type { Store, ViewState } from "../store";
+import type { Column, StatValue } from "../types";
+
+/** Row height in pixels: fixed, so the window of rows in view is a division away. */
+export const ROW_HEIGHT = 24;
+/** Rows drawn beyond each edge of the view, so a fast scroll does not show gaps. */
+const OVERSCAN = 8;
+
+interface TableColumn {
+  key: string;
+  label: string;
+  /** A statistic column of the payload, or one of the table's own (type, name, share). */
+  column: Column | null;
+  width: string;
+  numeric: boolean;
+}
+
+const DEFAULT_COLUMNS = new Set([
+  "op",
+  "label",
+  "output_shapes",
+  "params",
+  "macs",
+  "flops",
+  "activation_bytes",
+  "latency_ms",
+  "share",
+]);
+
+export interface TableHandle {
+  element: HTMLElement;
+  dispose(): void;
+}
+
+export function renderTable(el: HTMLElement, store: Store): TableHandle {
+  const root = document.createElement("section");
+  root.className = "ts-table";
+  const bar = document.createElement("div");
+  bar.className = "ts-table-bar";
+  const mode = button("table-mode", "Flat", "List every layer, for sorting across the whole model");
+  const filter = document.createElement("input");
+  filter.type = "search";
+  filter.className = "ts-table-filter";
+  filter.placeholder = "Filter rows";
+  filter.title = "Name, type or module path; /pattern/ for a regular expression";
+  const chooser = document.createElement("details");
+  chooser.className = "ts-columns";
+  const summary = document.createElement("summary");
+  summary.textContent = "Columns";
+  const choices = document.createElement("div");
+  choices.className = "ts-columns-list";
+  chooser.append(summary, choices);
+  const count = document.createElement("span");
+  count.className = "ts-table-count";
+  bar.append(mode, filter, chooser, count);
+  const scroller = document.createElement("div");
+  scroller.className = "ts-table-scroll";
+  scroller.tabIndex = 0;
+  scroller.setAttribute("role", "grid");
+  const head = document.createElement("div");
+  head.className = "ts-table-head ts-table-line";
+  head.setAttribute("role", "row");
+  const body = document.createElement("div");
+  body.className = "ts-table-body";
+  const foot = document.createElement("div");
+  foot.className = "ts-table-foot ts-table-line";
+  foot.setAttribute("role", "row");
+  scroller.append(head, body, foot);
+  root.append(bar, scroller);
+  el.append(root);
+
+  let flat = false;
+  let sort: Sort | null = null;
+  let shown = new Set(DEFAULT_COLUMNS);
+  let rows: Row[] = [];
+  let derivedFrom: unknown[] = [];
+  let columns: TableColumn[] = [];
+  let hovered = "";
+  let drawnRange = "";
+
+  /** Recompute the rows when what they come from changed; says whether they did. */
+  const derive = (state: ViewState): boolean => {
+    const inputs = [state.graph, state.visible, flat, sort, store.query.value];
+    if (inputs.every((v, i) => v === derivedFrom[i])) return false;
+    derivedFrom = inputs;
+    const all = flat ? flatRows(state.hierarchy) : treeRows(state.visible, state.hierarchy);
+    rows = sortRows(filterRows(all, store.query.value), sort, state.graph.columns);
+    count.textContent = `${rows.length.toLocaleString("en-US")} rows`;
+    drawnRange = "";
+    return true;
+  };
+
+  const shareKey = (state: ViewState): string => {
+    const numeric = (key: string | undefined): boolean =>
+      state.graph.columns.some((c) => c.key === key && (c.kind === "count" || c.kind === "bytes"));
+    if (numeric(sort?.key)) return sort?.key ?? "flops";
+    return numeric(state.metric) ? state.metric : "flops";
+  };
+
+  const buildColumns = (state: ViewState): void => {
+    const stat = state.graph.columns
+      .filter((c) => c.kind !== "text")
+      .map(
+        (c): TableColumn => ({
+          key: c.key,
+          label: c.label,
+          column: c,
+          width: c.kind === "shape" ? "minmax(120px, 1.2fr)" : "minmax(80px, 0.8fr)",
+          numeric: c.kind !== "shape",
+        }),
+      );
+    const share = state.graph.columns.find((c) => c.key === shareKey(state));
+    const all: TableColumn[] = [
+      { key: "op", label: "Type", column: null, width: "minmax(110px, 1fr)", numeric: false },
+      { key: "label", label: "Name", column: null, width: "minmax(180px, 2fr)", numeric: false },
+      ...stat,
+      {
+        key: "share",
+        label: `% ${share?.label ?? "FLOPs"}`,
+        column: null,
+        width: "minmax(70px, 0.6fr)",
+        numeric: true,
+      },
+    ];
+    columns = all.filter((c) => shown.has(c.key));
+    root.style.setProperty("--ts-table-columns", columns.map((c) => c.width).join(" "));
+    // rows are positioned absolutely, so the lines carry the width that scrolls sideways
+    const least = columns.reduce((sum, c) => sum + Number(/\d+/.exec(c.width)?.[0] ?? 80), 0);
+    root.style.setProperty("--ts-table-min", `${least}px`);
+    choices.replaceChildren(
+      ...all.map((c) => {
+        const label = document.createElement("label");
+        const box = document.createElement("input");
+        box.type = "checkbox";
+        box.checked = shown.has(c.key);
+        box.dataset.column = c.key;
+        box.addEventListener("change", () => {
+          shown = new Set(shown);
+          if (box.checked) shown.add(c.key);
+          else shown.delete(c.key);
+          update(store.current);
+        });
+        label.append(box, document.createTextNode(` ${c.label}`));
+        return label;
+      }),
+    );
+    head.replaceChildren(
+      ...columns.map((c) => {
+        const cell = document.createElement("div");
+        cell.className = `ts-cell ts-head-cell${c.numeric ? " ts-num" : ""}`;
+        cell.dataset.key = c.key;
+        cell.setAttribute("role", "columnheader");
+        const active = sort?.key === c.key;
+        cell.setAttribute(
+          "aria-sort",
+          active ? (sort?.descending ? "descending" : "ascending") : "none",
+        );
+        cell.textContent = `${c.label}${active ? (sort?.descending ? " ▼" : " ▲") : ""}`;
+        cell.title = `Sort by ${c.label}`;
+        if (c.key !== "share") cell.addEventListener("click", () => sortBy(c));
+        return cell;
+      }),
+    );
+    const totals = state.graph.totals;
+    foot.replaceChildren(
+      ...columns.map((c) => {
+        const value = c.key === "label" ? "Total" : c.key === "share" ? "100%" : totals[c.key];
+        return cellFor(c, value, totals[c.key], null);
+      }),
+    );
+  };
+
+  const sortBy = (c: TableColumn): void => {
+    // numbers start with the biggest (the question is "which layer costs most"), names with A
+    if (sort?.key !== c.key) sort = { key: c.key, descending: c.numeric };
+    else sort = { key: c.key, descending: !sort.descending };
+    update(store.current);
+  };
+
+  const drawRows = (force = false): void => {
+    const state = store.current;
+    // the height first: reading scrollTop after it gets the position clamped to the new rows
+    body.style.height = `${rows.length * ROW_HEIGHT}px`;
+    const top = Math.max(0, scroller.scrollTop - ROW_HEIGHT);
+    const height = scroller.clientHeight || 400;
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(rows.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
+    const range = `${first}:${last}`;
+    if (!force && range === drawnRange) return;
+    drawnRange = range;
+    const selectedBox = state.visible.representative.get(state.selected);
+    const key = state.metric;
+    const metricColumn = state.graph.columns.find((c) => c.key === key);
+    const scale =
+      metricColumn === undefined
+        ? null
+        : metricScale(rows.filter((r) => r.kind !== "container").map((r) => number(r.stats[key])));
+    const share = shareKey(state);
+    const total = number(state.graph.totals[share]);
+    const fragment = document.createDocumentFragment();
+    for (let i = first; i < last; i += 1) {
+      const row = rows[i] as Row;
+      const line = document.createElement("div");
+      line.className = `ts-table-line ts-row ts-row-${row.kind}`;
+      line.setAttribute("role", "row");
+      line.dataset.rowId = row.id;
+      line.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      const selected = row.select === state.selected || (!flat && row.id === selectedBox);
+      if (selected) line.classList.add("ts-selected");
+      const represented = state.visible.representative.get(row.id) ?? row.id;
+      if (hovered !== "" && (row.id === hovered || represented === hovered)) {
+        line.classList.add("ts-hovered");
+      }
+      for (const c of columns) {
+        let value: StatValue | undefined;
+        if (c.key === "op" || c.key === "label") value = row[c.key];
+        else if (c.key === "share") value = shareText(number(row.stats[share]), total);
+        else value = row.stats[c.key];
+        const strength =
+          scale !== null && c.key === key && row.kind !== "container"
+            ? scale.at(number(row.stats[key]))
+            : null;
+        const cell = cellFor(c, value, c.key === "share" ? undefined : row.stats[c.key], strength);
+        if (c.key === "label") decorateName(cell, row);
+        line.append(cell);
+      }
+      fragment.append(line);
+    }
+    body.replaceChildren(fragment);
+  };
+
+  const scrollToSelection = (state: ViewState, fresh: boolean): void => {
+    const box = state.visible.representative.get(state.selected);
+    const index = rows.findIndex((r) => r.select === state.selected || (!flat && r.id === box));
+    if (index < 0) {
+      // new rows without the selection among them: start from the first
+      if (fresh) scroller.scrollTop = 0;
+      return;
+    }
+    const top = index * ROW_HEIGHT;
+    // the header row is sticky at the top and the totals at the bottom of the scroller
+    const viewTop = scroller.scrollTop;
+    const viewBottom = viewTop + (scroller.clientHeight || 400) - 2 * ROW_HEIGHT;
+    if (top < viewTop || top + ROW_HEIGHT > viewBottom) {
+      scroller.scrollTop = Math.max(0, top - (scroller.clientHeight || 400) / 2);
+    }
+  };
+
+  // a table opened with a selection shows it
+  let lastSelected = "";
+  const update = (state: ViewState): void => {
+    // new rows (another mode, order or filter) keep the selection in view
+    const fresh = derive(state);
+    buildColumns(state);
+    mode.textContent = flat ? "Tree" : "Flat";
+    mode.title = flat
+      ? "Follow the module hierarchy, as the diagram does"
+      : "List every layer, for sorting across the whole model";
+    if (fresh || state.selected !== lastSelected) {
+      lastSelected = state.selected;
+      scrollToSelection(state, fresh);
+    }
+    drawRows(true);
+  };
+
+  mode.addEventListener("click", () => {
+    flat = !flat;
+    update(store.current);
+  });
+  filter.addEventListener("input", () => store.query.set(filter.value));
+  filter.addEventListener("keydown", (event) => event.stopPropagation());
+  const unquery = store.query.subscribe((query) => {
+    if (filter.value !== query) filter.value = query;
+    update(store.current);
+  });
+  const unhover = store.hovered.subscribe((id) => {
+    hovered = id;
+    drawRows(true);
+  });
+  scroller.addEventListener("scroll", () => drawRows());
+  body.addEventListener("click", (event) => {
+    const line = (event.target as Element).closest<HTMLElement>(".ts-row");
+    const row = rows.find((r) => r.id === line?.dataset.rowId);
+    if (row === undefined) return;
+    if ((event.target as Element).closest("[data-action='toggle']") !== null) store.toggle(row.id);
+    else store.select(row.select);
+  });
+  body.addEventListener("mouseover", (event) => {
+    const line = (event.target as Element).closest<HTMLElement>(".ts-row");
+    store.hovered.set(line?.dataset.rowId ?? "");
+  });
+  body.addEventListener("mouseleave", () => store.hovered.set(""));
+  scroller.addEventListener("keydown", (event) => {
+    const state = store.current;
+    const box = state.visible.representative.get(state.selected);
+    const index = rows.findIndex((r) => r.select === state.selected || (!flat && r.id === box));
+    const row = rows[index];
+    const go = (i: number): void => {
+      const next = rows[Math.min(rows.length - 1, Math.max(0, i))];
+      if (next !== undefined) store.select(next.select);
+    };
+    const actions: Record<string, () => void> = {
+      ArrowDown: () => go(index + 1),
+      ArrowUp: () => go(index < 0 ? 0 : index - 1),
+      Home: () => go(0),
+      End: () => go(rows.length - 1),
+      ArrowRight: () => {
+        if (row?.toggle === "expand") store.toggle(row.id);
+      },
+      ArrowLeft: () => {
+        if (row?.toggle === "collapse") store.toggle(row.id);
+        else if (row?.parent != null) store.select(row.parent);
+      },
+      Enter: () => {
+        if (row?.toggle != null) store.toggle(row.id);
+      },
+    };
+    const run = actions[event.key];
+    if (run === undefined) return;
+    event.preventDefault();
+    event.stopPropagation();
+    run();
+  });
+
+  update(store.current);
+  const unsubscribe = store.subscribe(update);
+  return {
+    element: root,
+    dispose() {
+      unsubscribe();
+      unquery();
+      unhover();
+      root.remove();
+    },
+  };
+}
+
+function number(value: StatValue | undefined): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}
+
+function shareText(value: number | undefined, total: number | undefined): string {
+  if (value === undefined || total === undefined || total <= 0) return "";
+  const share = (100 * value) / total;
+  return share >= 0.1 || share === 0 ? `${share.toFixed(1)}%` : "<0.1%";
+}
+
+/** One cell: the humanised value, the exact one on hover, shaded when it is the metric's column. */
+function cellFor(
+  c: TableColumn,
+  value: StatValue | undefined,
+  exact: StatValue | undefined,
+  strength: number | null,
+): HTMLElement {
+  const cell = document.createElement("div");
+  cell.className = `ts-cell${c.numeric ? " ts-num" : ""}`;
+  cell.setAttribute("role", "gridcell");
+  cell.dataset.key = c.key;
+  cell.textContent =
+    c.column === null
+      ? value === undefined || value === null
+        ? ""
+        : String(value)
+      : formatStat(c.column, value);
+  if (typeof exact === "number") {
+    cell.title = `${exact.toLocaleString("en-US")}${c.column?.unit ? ` ${c.column.unit}` : ""}`;
+  } else if (cell.textContent !== "") {
+    cell.title = cell.textContent;
+  }
+  if (strength !== null) {
+    cell.style.background = `color-mix(in srgb, var(--ts-heat) ${Math.round(strength * 100)}%, transparent)`;
+    cell.dataset.metricStrength = String(Math.round(strength * 100));
+  }
+  return cell;
+}
+
+/** The name cell of a tree row: indented by depth, with the group's expand/collapse handle. */
+function decorateName(cell: HTMLElement, row: Row): void {
+  cell.style.paddingLeft = `${6 + row.depth * 14}px`;
+  if (row.toggle === null) return;
+  const handle = document.createElement("span");
+  handle.className = "ts-toggle";
+  handle.dataset.action = "toggle";
+  handle.textContent = row.toggle === "collapse" ? "▾ " : "▸ ";
+  handle.title = row.toggle === "collapse" ? "Collapse" : "Expand";
+  cell.prepend(handle);
+}
+
+function button(action: string, text: string, hint: string): HTMLButtonElement {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = "ts-button";
+  element.dataset.action = action;
+  element.textContent = text;
+  element.title = hint;
+  return element;
+}
