@@ -13,6 +13,7 @@ For ResNet-50, GPT-2 medium, a Llama-70B shape and a ~20,000-node op-level graph
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import sys
 import tempfile
@@ -105,13 +106,18 @@ def measure(page: Page, url: str) -> dict[str, Any]:
     # from everything collapsed: expand (and collapse back) the groups on screen one at a time;
     # a toggled group keeps its place on screen, so the same point collapses it again
     page.evaluate("tsTimed(() => document.querySelector('[data-action=\"collapse-all\"]').click(), 2000)")
-    groups = page.evaluate(
-        "tsProbe().boxes().filter(b => b.toggle === 'expand' && b.x > 0 && b.y > 0 && b.width > 20)"
-        ".slice(0, 5)"
-    )
+    groups = page.evaluate("tsProbe().all().filter(b => b.kind === 'group').slice(0, 5).map(b => b.id)")
     print(f"  expanding {len(groups)} groups", file=sys.stderr)
     expand: list[float] = []
-    for box in groups:
+    search = page.locator(".ts-search-input")
+    for group in groups:
+        # select it through the search box (an exact /regex/: a bare name also matches its
+        # children, which come first): the view pans to it
+        search.fill(f"/^{re.escape(group)}$/")
+        search.press("Enter")
+        page.wait_for_function(f"() => tsProbe().box({group!r})?.selected", timeout=60_000)
+        page.evaluate("tsSettled(0)")
+        box = page.evaluate(f"tsProbe().box({group!r})")
         x, y = box["x"] + 6, box["y"] + 6
         expand.append(page.evaluate(f"tsTimed(() => tsClick({x}, {y}))"))
         page.evaluate(f"tsTimed(() => tsClick({x}, {y}))")

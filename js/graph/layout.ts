@@ -39,6 +39,8 @@ export interface LayoutInput {
   scopes: [string, string[]][];
   /** Visible edges as [source, target]. */
   edges: [string, string][];
+  /** Boxes drawn taller (collapsed groups and folds: they show their cost on a fourth line). */
+  tall: string[];
 }
 
 /** Arrangements of groups already laid out, by their shape (see `arrangementKey`). */
@@ -46,6 +48,7 @@ export type LayoutCache = Map<string, Arrangement>;
 
 export const NODE_WIDTH = 200;
 export const NODE_HEIGHT = 56;
+export const GROUP_HEIGHT = 70;
 /** Room for a group's title bar above its interior, and around its interior. */
 export const HEADER = 28;
 export const PADDING = 14;
@@ -60,6 +63,7 @@ export function layoutInput(shown: VisibleGraph): LayoutInput {
     roots: shown.roots,
     scopes: shown.containers.map((c) => [c.id, c.children]),
     edges: shown.edges.map((e) => [e.source, e.target]),
+    tall: shown.items.filter((i) => i.kind !== "node").map((i) => i.id),
   };
 }
 
@@ -88,6 +92,7 @@ export function layeredLayout(
   cache: LayoutCache = new Map(),
 ): Layout {
   const scopes = new Map(input.scopes);
+  const tall = new Set(input.tall);
   const parent = new Map<string, string | null>();
   const setParents = (members: readonly string[], scope: string | null): void => {
     for (const id of members) parent.set(id, scope);
@@ -133,7 +138,12 @@ export function layeredLayout(
     const sizes = members.map((id): Placed => {
       const children = scopes.get(id);
       return children === undefined
-        ? { width: NODE_WIDTH, height: NODE_HEIGHT, inner: new Map(), bends: new Map() }
+        ? {
+            width: NODE_WIDTH,
+            height: tall.has(id) ? GROUP_HEIGHT : NODE_HEIGHT,
+            inner: new Map(),
+            bends: new Map(),
+          }
         : place(id, children);
     });
     const index = new Map(members.map((id, i) => [id, i]));

@@ -43,6 +43,8 @@ export interface DiagramProbe {
   status(): string;
   /** The boxes at least partly on screen. */
   boxes(): DrawnBox[];
+  /** Every box of the scene, on screen or not. */
+  all(): DrawnBox[];
   /** A box of the scene by visible id, on screen or not; null when it is not in the scene. */
   box(id: string): DrawnBox | null;
   /** The edges at least partly on screen. */
@@ -389,6 +391,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       const [w, h] = size();
       return (scene?.boxes ?? []).filter((b) => onScreen(b, camera, w, h)).map(toDrawn);
     },
+    all: () => (scene?.boxes ?? []).map(toDrawn),
     box: (id) => {
       const box = scene?.boxes.find((b) => b.id === id);
       return box === undefined ? null : toDrawn(box);

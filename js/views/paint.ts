@@ -404,6 +404,7 @@ function boxText(ctx: CanvasRenderingContext2D, box: SceneBox, palette: Palette)
   ctx.font = `11px ${palette.font}`;
   ctx.fillText(ellipsize(ctx, box.label, room), centre, box.y + 33);
   ctx.fillText(ellipsize(ctx, box.detail, room), centre, box.y + 48);
+  if (box.cost !== "") ctx.fillText(ellipsize(ctx, box.cost, box.width - 16), centre, box.y + 62);
   if (box.toggle !== null) toggleGlyph(ctx, box, palette);
 }
 

@@ -4,7 +4,7 @@
  * read the same scene, so "what is drawn" has one definition.
  */
 
-import { formatShape } from "../format";
+import { formatCount, formatShape } from "../format";
 import { metricScale, type Scale } from "../graph/colour";
 import { edgeKey, type Layout } from "../graph/layout";
 import type { Rect } from "../graph/viewport";
@@ -24,6 +24,8 @@ export interface SceneBox extends Rect {
   label: string;
   /** Third line: the output shape of a node, the layer count of a collapsed group. */
   detail: string;
+  /** Fourth line, collapsed groups and folds only: what they hold, in params and FLOPs. */
+  cost: string;
   /** Whether the box has an expand (▸) or collapse (▾) handle. */
   toggle: "expand" | "collapse" | null;
   failed: boolean;
@@ -135,7 +137,10 @@ function closeRanges(boxes: SceneBox[]): void {
   for (const box of open) box.end = boxes.length;
 }
 
-type Description = Pick<SceneBox, "kind" | "op" | "label" | "detail" | "toggle" | "failed">;
+type Description = Pick<
+  SceneBox,
+  "kind" | "op" | "label" | "detail" | "cost" | "toggle" | "failed"
+>;
 
 function describe(entry: Entry, state: ViewState): Description {
   if (entry.kind === "container") {
@@ -145,6 +150,7 @@ function describe(entry: Entry, state: ViewState): Description {
       op: group.op,
       label: group.label,
       detail: "",
+      cost: "",
       toggle: "collapse",
       failed: false,
     };
@@ -158,6 +164,7 @@ function describe(entry: Entry, state: ViewState): Description {
       op: node.op,
       label: node.label,
       detail: shape === undefined ? "" : formatShape(shape),
+      cost: "",
       toggle: null,
       failed: node.error !== undefined,
     };
@@ -171,9 +178,26 @@ function describe(entry: Entry, state: ViewState): Description {
     op: fold ? `${group?.op ?? ""} ×${members.length}` : (group?.op ?? ""),
     label: fold ? `${members[0]} … ${members[members.length - 1]}` : (group?.label ?? item.id),
     detail: `${layers} layers`,
+    cost: cost(fold ? members : [item.id], state),
     toggle: "expand",
     failed: false,
   };
+}
+
+/** "7.10 M params · 1.23 G FLOPs" for a collapsed group (or the blocks of a fold together). */
+function cost(groups: readonly string[], state: ViewState): string {
+  const sum = (key: string): number | undefined => {
+    const values = groups.map((id) => state.hierarchy.groups.get(id)?.stats[key]);
+    return values.some((v) => typeof v === "number")
+      ? values.reduce<number>((total, v) => total + (typeof v === "number" ? v : 0), 0)
+      : undefined;
+  };
+  const parts: string[] = [];
+  const params = sum("params");
+  const flops = sum("flops");
+  if (params !== undefined) parts.push(`${formatCount(params)} params`);
+  if (flops !== undefined) parts.push(`${formatCount(flops)} FLOPs`);
+  return parts.join(" · ");
 }
 
 function countLeaves(state: ViewState, groups: readonly string[]): number {

@@ -97,7 +97,7 @@ describe("layout reuse, dense blocks and routes", () => {
       );
       previous = ids[2] as string;
     }
-    return { roots: ["input", ...scopes.map(([id]) => id)], scopes, edges };
+    return { roots: ["input", ...scopes.map(([id]) => id)], scopes, edges, tall: [] };
   }
 
   it("lays out identical blocks once and places them alike", () => {

@@ -80,6 +80,9 @@ describe("the widget rendered with a fake model", () => {
     // blocks.1 repeats blocks.0: both collapsed, they fold into one box
     expect(node(el, "blocks.0×2").op).toBe("Block ×2");
     expect(node(el, "blocks.0×2").detail).toBe("2 layers");
+    // what the fold holds: blocks.0 (112 params) and blocks.1 (148) together
+    expect(node(el, "blocks.0×2").cost).toBe("260 params");
+    expect(node(el, "blocks.0×2").height).toBeGreaterThan(node(el, "input").height);
   });
 
   it("collapses and expands a group from its toggle, writing `expanded`", () => {
