@@ -24,6 +24,7 @@ import {
 import type { VisibleGraph } from "../graph/visible";
 import type { Store, ViewState } from "../store";
 import type { Orientation } from "../types";
+import { download, pngScale, scenePng, sceneToSvg } from "./export";
 import { createMinimap } from "./minimap";
 import { detailAt, onScreen, type Palette, paint, readPalette } from "./paint";
 import { buildScene, hitTest, type Scene, type SceneBox } from "./scene";
@@ -43,6 +44,8 @@ export interface DiagramProbe {
   status(): string;
   /** The boxes at least partly on screen. */
   boxes(): DrawnBox[];
+  /** What is drawn now (all of it, on screen or not), as the exports see it. */
+  scene(): Scene | null;
   /** Every box of the scene, on screen or not. */
   all(): DrawnBox[];
   /** A box of the scene by visible id, on screen or not; null when it is not in the scene. */
@@ -53,6 +56,18 @@ export interface DiagramProbe {
   /** Milliseconds: the last layout, the last paint, and every paint since `resetFrames()`. */
   timings(): { layout: number; paint: number; frames: number[]; threaded: boolean };
   resetFrames(): void;
+}
+
+/** What the toolbar's export menu asks the diagram for. */
+export interface ExportRequest {
+  format: "svg" | "png";
+  /** PNG pixels per drawing unit. */
+  scale: number;
+}
+
+/** A file name from a model name: letters, digits, dot, dash and underscore. */
+function fileName(name: string): string {
+  return name.replace(/[^\w.-]+/g, "_").slice(0, 80) || "model";
 }
 
 interface Laid {
@@ -361,6 +376,44 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
   widgetRoot?.addEventListener("keydown", onKey as EventListener);
   root.addEventListener("ts-fit", fitAll);
   root.addEventListener("ts-zoom-selection", zoomToSelection);
+  const onExport = (event: Event): void => {
+    const { format, scale } = (event as CustomEvent<ExportRequest>).detail;
+    if (scene === null) return;
+    const current = scene;
+    const state = store.current;
+    const colours = readPalette(root);
+    const name = fileName(state.graph.model.name || "model");
+    if (format === "svg") {
+      const svg = sceneToSvg(
+        current,
+        state.orientation,
+        colours,
+        `${state.graph.model.name} layer graph`,
+      );
+      download(new Blob([svg], { type: "image/svg+xml" }), `${name}.svg`);
+      return;
+    }
+    const used = pngScale(current, scale);
+    status.textContent =
+      used < scale
+        ? `Exporting PNG at ${used.toFixed(2)}× (the largest the browser allows)…`
+        : "Exporting PNG…";
+    status.hidden = false;
+    // let the message paint before the long draw
+    const later =
+      typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f: () => void) => f();
+    later(() => {
+      scenePng(current, state.orientation, colours, scale)
+        .then((blob) => {
+          status.hidden = true;
+          download(blob, `${name}.png`);
+        })
+        .catch((error: unknown) => {
+          status.textContent = `PNG export failed: ${error instanceof Error ? error.message : String(error)}`;
+        });
+    });
+  };
+  root.addEventListener("ts-export", onExport);
   const resize =
     typeof ResizeObserver === "function"
       ? new ResizeObserver(() => {
@@ -391,6 +444,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       const [w, h] = size();
       return (scene?.boxes ?? []).filter((b) => onScreen(b, camera, w, h)).map(toDrawn);
     },
+    scene: () => scene,
     all: () => (scene?.boxes ?? []).map(toDrawn),
     box: (id) => {
       const box = scene?.boxes.find((b) => b.id === id);

@@ -31,6 +31,32 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     if (depth.value !== "") store.expandToDepth(Number(depth.value));
     depth.value = "";
   });
+  const exporter = document.createElement("select");
+  exporter.className = "ts-export";
+  exporter.title = "Download the diagram as it is drawn now (all of it)";
+  const exportChoices: [string, string][] = [
+    ["", "Export…"],
+    ["svg", "SVG (vector)"],
+    ["png:1", "PNG 1×"],
+    ["png:2", "PNG 2×"],
+    ["png:4", "PNG 4×"],
+  ];
+  exporter.append(
+    ...exportChoices.map(([value, text]) => {
+      const option = document.createElement("option");
+      option.value = value;
+      option.textContent = text;
+      return option;
+    }),
+  );
+  exporter.addEventListener("change", () => {
+    const [format, scale] = exporter.value.split(":");
+    exporter.value = "";
+    if (format !== "svg" && format !== "png") return;
+    el.querySelector(".ts-diagram")?.dispatchEvent(
+      new CustomEvent("ts-export", { detail: { format, scale: Number(scale ?? 1) } }),
+    );
+  });
   const metric = document.createElement("select");
   metric.className = "ts-metric";
   metric.title = "Colour the boxes by a statistic";
@@ -51,6 +77,7 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     action("table", "Table", "Show or hide the statistics table", () => {
       el.dispatchEvent(new Event("ts-toggle-table"));
     }),
+    exporter,
   );
   el.append(bar);
 

@@ -1,0 +1,187 @@
+/**
+ * Images of the current drawing (what the expanded groups and the orientation show, all of it, not
+ * only what is on screen): SVG with real text, for papers and reviews, and PNG at a chosen scale.
+ * Both read the same scene as the canvas; colours are the theme's, resolved at export time.
+ */
+
+import type { Orientation } from "../types";
+import { type Palette, type PathSink, paint, traceArrow, traceEdge } from "./paint";
+import type { Scene, SceneBox } from "./scene";
+
+/** Browsers refuse canvases beyond roughly these sizes; a bigger PNG is scaled down to fit. */
+const MAX_SIDE = 16_384;
+const MAX_AREA = 120_000_000;
+
+/** Writes SVG path data with the canvas's path calls (see PathSink). */
+class SvgPath implements PathSink {
+  private readonly parts: string[] = [];
+  moveTo(x: number, y: number): void {
+    this.parts.push(`M${n(x)} ${n(y)}`);
+  }
+  lineTo(x: number, y: number): void {
+    this.parts.push(`L${n(x)} ${n(y)}`);
+  }
+  bezierCurveTo(x1: number, y1: number, x2: number, y2: number, x: number, y: number): void {
+    this.parts.push(`C${n(x1)} ${n(y1)} ${n(x2)} ${n(y2)} ${n(x)} ${n(y)}`);
+  }
+  quadraticCurveTo(cx: number, cy: number, x: number, y: number): void {
+    this.parts.push(`Q${n(cx)} ${n(cy)} ${n(x)} ${n(y)}`);
+  }
+  closePath(): void {
+    this.parts.push("Z");
+  }
+  toString(): string {
+    return this.parts.join("");
+  }
+}
+
+const n = (v: number): string => String(Math.round(v * 10) / 10);
+
+/** Whether XML 1.0 can hold this character at all (most control characters it cannot). */
+function xmlChar(code: number): boolean {
+  if (code >= 0xd800 && code <= 0xdfff) return false; // a lone surrogate half
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code !== 0xfffe && code !== 0xffff)
+  );
+}
+
+/** Text as SVG character data: model strings are user data, never markup. */
+export function escapeXml(text: string): string {
+  let clean = "";
+  for (const char of text) clean += xmlChar(char.codePointAt(0) ?? 0) ? char : "\ufffd";
+  return clean
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&apos;");
+}
+
+/** Cut `text` to about `room` pixels of an average 11 px glyph (SVG has no text metrics here). */
+function clip(text: string, room: number, size: number): string {
+  const most = Math.max(3, Math.floor(room / (size * 0.58)));
+  return text.length <= most ? text : `${text.slice(0, most - 1)}…`;
+}
+
+export function sceneToSvg(
+  scene: Scene,
+  orientation: Orientation,
+  palette: Palette,
+  title: string,
+): string {
+  const font = escapeXml(palette.font);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${n(scene.width)}" height="${n(scene.height)}"` +
+      ` viewBox="0 0 ${n(scene.width)} ${n(scene.height)}" font-family="${font}">`,
+    `<title>${escapeXml(title)}</title>`,
+    `<rect width="100%" height="100%" fill="${escapeXml(palette.bg)}"/>`,
+  ];
+  const rect = (box: SceneBox, attrs: string): string =>
+    `<rect x="${n(box.x)}" y="${n(box.y)}" width="${n(box.width)}" height="${n(box.height)}" rx="8" ${attrs}/>`;
+  for (const box of scene.boxes.filter((b) => b.kind === "container")) {
+    out.push(
+      rect(
+        box,
+        `fill="${escapeXml(palette.groupBg)}" fill-opacity="0.35" stroke="${escapeXml(palette.border)}" stroke-dasharray="6 4"`,
+      ),
+      `<text x="${n(box.x + 12)}" y="${n(box.y + 19)}" font-size="12" fill="${escapeXml(palette.muted)}">` +
+        `${escapeXml(clip(`${box.op} · ${box.label}`, box.width - 24, 12))}</text>`,
+    );
+  }
+  const edges = new SvgPath();
+  const arrows = new SvgPath();
+  for (const edge of scene.edges) {
+    traceEdge(edges, edge, orientation, false);
+    traceArrow(arrows, edge, orientation);
+  }
+  out.push(
+    `<path d="${edges}" fill="none" stroke="${escapeXml(palette.muted)}" stroke-width="1.2"/>`,
+    `<path d="${arrows}" fill="${escapeXml(palette.muted)}"/>`,
+  );
+  for (const box of scene.boxes.filter((b) => b.kind !== "container")) {
+    const group = box.kind === "group" || box.kind === "fold";
+    const io = box.kind === "input" || box.kind === "output";
+    const stroke = box.failed ? palette.error : io ? palette.io : palette.border;
+    const dash = io
+      ? ' stroke-dasharray="4 2"'
+      : box.kind === "fold"
+        ? ' stroke-dasharray="6 2"'
+        : "";
+    out.push(
+      rect(
+        box,
+        `fill="${escapeXml(group ? palette.groupBg : palette.nodeBg)}" stroke="${escapeXml(stroke)}"${dash}`,
+      ),
+    );
+    const centre = n(box.x + box.width / 2);
+    const lines: [string, number, string, number][] = [
+      [box.op, 13, palette.fg, 18],
+      [box.label, 11, palette.muted, 33],
+      [box.detail, 11, palette.muted, 48],
+      [box.cost, 11, palette.muted, 62],
+    ];
+    for (const [text, size, colour, dy] of lines) {
+      if (text === "") continue;
+      const weight = size === 13 ? ' font-weight="600"' : "";
+      out.push(
+        `<text x="${centre}" y="${n(box.y + dy)}" text-anchor="middle" font-size="${size}"${weight}` +
+          ` fill="${escapeXml(colour)}">${escapeXml(clip(text, box.width - 16, size))}</text>`,
+      );
+    }
+  }
+  out.push("</svg>");
+  return out.join("\n");
+}
+
+/** The scale actually used for a PNG: `wanted`, or less where the browser could not hold it. */
+export function pngScale(scene: Scene, wanted: number): number {
+  const side = MAX_SIDE / Math.max(scene.width, scene.height);
+  const area = Math.sqrt(MAX_AREA / (scene.width * scene.height));
+  return Math.min(wanted, side, area);
+}
+
+/** The whole drawing painted at `scale` (see pngScale), as a PNG blob. */
+export function scenePng(
+  scene: Scene,
+  orientation: Orientation,
+  palette: Palette,
+  scale: number,
+): Promise<Blob> {
+  const k = pngScale(scene, scale);
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(scene.width * k));
+  canvas.height = Math.max(1, Math.round(scene.height * k));
+  const ctx = canvas.getContext("2d", { alpha: false });
+  if (ctx === null) return Promise.reject(new Error("this browser cannot draw on a canvas"));
+  paint(
+    ctx,
+    scene,
+    orientation,
+    { x: 0, y: 0, k },
+    { width: canvas.width, height: canvas.height, dpr: 1 },
+    palette,
+    null,
+  );
+  return new Promise((resolve, reject) => {
+    canvas.toBlob(
+      (blob) => (blob === null ? reject(new Error("PNG encoding failed")) : resolve(blob)),
+      "image/png",
+    );
+  });
+}
+
+/** Offer `blob` as a download named `name` (works in JupyterLab and from file://). */
+export function download(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = name;
+  link.style.display = "none";
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
