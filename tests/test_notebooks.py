@@ -39,3 +39,44 @@ def test_quickstart_draws_the_widget_and_prints_the_stats(tmp_path: Path) -> Non
     published = torchvision.models.get_model_weights("alexnet").DEFAULT.meta["num_params"]
     assert total[:3] == ["total", f"{published / 1e6:.2f}", "M"]
     assert (tmp_path / "alexnet.html").stat().st_size > 10_000
+
+
+SLOW_STEP = """\
+import time
+from torchscope.progress import NotebookProgress, in_notebook
+fast = NotebookProgress("tracing Fast", delay=0.5, interval=0.2)
+with fast:
+    pass
+slow = NotebookProgress("tracing Slow", delay=0.3, interval=0.2)
+with slow:
+    time.sleep(1.0)
+print(in_notebook(), fast.shown, slow.shown[0], len(slow.shown) >= 3)"""
+
+
+@pytest.mark.slow
+def test_a_slow_step_shows_progress_in_the_cell_and_a_fast_one_does_not(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SLOW_STEP)])
+    path = tmp_path / "progress.ipynb"
+    nbformat.write(nb, path)
+    outputs = _execute(path, tmp_path).cells[0].outputs
+    # one widget (the progress line) shown in this cell: the slow step's, not the fast one's
+    assert sum(WIDGET_MIME in o.get("data", {}) for o in outputs) == 1
+    printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert printed.strip() == "True [] tracing Slow… 0 s True"
+
+
+@pytest.mark.slow
+def test_quickstart_runs_the_tensorwatch_tutorial_calls_unchanged(tmp_path: Path) -> None:
+    nb = _execute(Path(__file__).parents[1] / "notebooks" / "quickstart.ipynb", tmp_path)
+
+    def cell_ending(call: str) -> nbformat.NotebookNode:
+        return next(c for c in nb.cells if c.cell_type == "code" and c.source.strip().endswith(call))
+
+    # the tutorial's own lines, with only `import tensorwatch as tw` replaced
+    drawn = cell_ending("tw.draw_model(alexnet_model, [1, 3, 224, 224])")
+    assert "import torchscope as tw" in drawn.source
+    assert any(WIDGET_MIME in o.get("data", {}) for o in drawn.outputs)
+    table = cell_ending("tw.model_stats(alexnet_model, [1, 3, 224, 224])")
+    html = "".join(o.get("data", {}).get("text/html", "") for o in table.outputs)
+    assert "<table" in html
+    assert "features.0" in html

@@ -12,6 +12,7 @@ from torch import nn
 
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
+from torchscope.progress import progress
 from torchscope.stats import StatsTable
 from torchscope.trace import build_example, trace_model
 from torchscope.widget import ORIENTATIONS, ModelView
@@ -102,7 +103,8 @@ def draw_model(
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
     _check_trace_args("draw_model", trace_args)
     try:
-        graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
+        with progress(f"tracing {type(model).__name__}"):
+            graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
     except TraceError as error:
         # a failure still shows something: the graph up to the failing layer, which is marked
         warnings.warn(f"{error} (drawing the graph traced up to that point)", TraceWarning, stacklevel=2)
@@ -124,7 +126,8 @@ def model_stats(
     if depth is not None and depth < 1:
         raise ValueError(f"depth must be at least 1 (the top-level modules), got {depth}")
     _check_trace_args("model_stats", trace_args)
-    graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
+    with progress(f"tracing {type(model).__name__}"):
+        graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
     return StatsTable.from_payload(graph.to_json(), depth=depth)
 
 

@@ -86,3 +86,72 @@ class Progress:
 def _is_terminal(stream: TextIO) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+class NotebookProgress:
+    """The notebook's version of :class:`Progress`: a line in the cell's output area.
+
+    The line sits where the widget is about to appear, shows only once the step has run ``delay``
+    seconds and is removed when it ends. The cell is still running while the trace does, so the
+    ticker thread's display lands in that cell's output.
+    """
+
+    def __init__(self, label: str, *, delay: float | None = None, interval: float | None = None) -> None:
+        self.label = label
+        self.delay = DELAY_S if delay is None else delay
+        self.interval = INTERVAL_S if interval is None else interval
+        self.shown: list[str] = []  # what the line said, in order (for tests and the curious)
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._line: object = None
+        self._start = 0.0
+
+    def __enter__(self) -> Self:
+        self._start = time.monotonic()
+        self._thread = threading.Thread(target=self._tick, name="torchscope-progress", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        close = getattr(self._line, "close", None)
+        if close is not None:
+            close()
+
+    def _tick(self) -> None:
+        if self._done.wait(self.delay):
+            return
+        import ipywidgets  # type: ignore[import-untyped]  # noqa: PLC0415  # only a notebook gets here
+        from IPython.display import display  # noqa: PLC0415
+
+        line = ipywidgets.Label()
+        self._line = line
+        first = True
+        while True:
+            text = f"{self.label}… {time.monotonic() - self._start:.0f} s"
+            line.value = text
+            self.shown.append(text)
+            if first:
+                display(line)  # type: ignore[no-untyped-call]
+                first = False
+            if self._done.wait(self.interval):
+                return
+
+
+def in_notebook() -> bool:
+    """Whether this runs inside a Jupyter kernel (a notebook, JupyterLab, VS Code, ...)."""
+    shell = sys.modules.get("IPython")
+    get_ipython = getattr(shell, "get_ipython", None)
+    return get_ipython is not None and getattr(get_ipython(), "kernel", None) is not None
+
+
+def progress(label: str) -> Progress | NotebookProgress:
+    """Pick the progress indicator that suits where this runs: the output area in a notebook, else stderr."""
+    return NotebookProgress(label) if in_notebook() else Progress(label)
