@@ -231,10 +231,90 @@ function arrangementKey(
   return `${orientation}|${sizes.map((s) => `${s.width}x${s.height}`).join(";")}|${[...pairs].join(";")}`;
 }
 
-/** Lay out one group's members (by index) with dagre; `pairs` are "i,j" edges between them. */
+/**
+ * Members beyond which a group is ranked without dagre: dagre's recursion follows the longest
+ * chain, and a 1,000-block stack overflows the stack of a browser worker (measured here).
+ */
+export const DAGRE_LIMIT = 400;
+
+/** Lay out one group's members (by index); `pairs` are "i,j" edges between them. */
 function arrange(orientation: Orientation, sizes: readonly Placed[], pairs: string[]): Arrangement {
   const edges = pairs.map((p) => p.split(",").map(Number) as [number, number]);
   const kept = edges.length > 1.5 * sizes.length ? transitiveReduction(sizes.length, edges) : edges;
+  if (sizes.length > DAGRE_LIMIT) return stacked(orientation, sizes, kept);
+  try {
+    return withDagre(orientation, sizes, kept);
+  } catch (error) {
+    if (error instanceof RangeError) return stacked(orientation, sizes, kept);
+    throw error;
+  }
+}
+
+/**
+ * A plain layered layout with no recursion, for groups too big for dagre: each member's rank is
+ * its longest path from a source, ranks are rows (TB) or columns (LR), and members keep call order
+ * within a rank. Straight routes (no bends); a long chain becomes one readable column.
+ */
+export function stacked(
+  orientation: Orientation,
+  sizes: readonly { width: number; height: number }[],
+  edges: readonly [number, number][],
+): Arrangement {
+  const n = sizes.length;
+  const out: number[][] = Array.from({ length: n }, () => []);
+  const indegree = new Array<number>(n).fill(0);
+  for (const [a, b] of edges) {
+    out[a]?.push(b);
+    indegree[b] = (indegree[b] ?? 0) + 1;
+  }
+  const rank = new Array<number>(n).fill(0);
+  const ready = indegree.flatMap((d, i) => (d === 0 ? [i] : []));
+  const seen = new Array<boolean>(n).fill(false);
+  for (let head = 0; head < ready.length; head += 1) {
+    const u = ready[head] as number;
+    seen[u] = true;
+    for (const v of out[u] ?? []) {
+      rank[v] = Math.max(rank[v] ?? 0, (rank[u] ?? 0) + 1);
+      indegree[v] = (indegree[v] ?? 0) - 1;
+      if (indegree[v] === 0) ready.push(v);
+    }
+  }
+  // members on a cycle (not expected from a forward pass) go after everything else, in order
+  let next = Math.max(0, ...rank) + 1;
+  for (let i = 0; i < n; i += 1) if (!seen[i]) rank[i] = next++;
+  const tb = orientation === "TB";
+  const along = (i: number): number => (tb ? (sizes[i]?.height ?? 0) : (sizes[i]?.width ?? 0));
+  const across = (i: number): number => (tb ? (sizes[i]?.width ?? 0) : (sizes[i]?.height ?? 0));
+  const ranks: number[][] = [];
+  for (let i = 0; i < n; i += 1) (ranks[rank[i] ?? 0] ??= []).push(i);
+  const breadth = ranks.map(
+    (members) =>
+      members.reduce((sum, i) => sum + across(i), 0) + 24 * Math.max(0, members.length - 1),
+  );
+  const widest = Math.max(0, ...breadth);
+  const at = new Array<number>(2 * n).fill(0);
+  let depth = 0;
+  ranks.forEach((members, r) => {
+    let offset = (widest - (breadth[r] ?? 0)) / 2;
+    const thickness = Math.max(0, ...members.map(along));
+    for (const i of members) {
+      const main = depth + (thickness - along(i)) / 2;
+      at[2 * i] = tb ? offset : main;
+      at[2 * i + 1] = tb ? main : offset;
+      offset += across(i) + 24;
+    }
+    if (members.length > 0) depth += thickness + 40;
+  });
+  const extent = Math.max(0, depth - 40);
+  return { width: tb ? widest : extent, height: tb ? extent : widest, at, bends: new Map() };
+}
+
+/** One group's members laid out by dagre (network simplex ranks, crossing reduction, bends). */
+function withDagre(
+  orientation: Orientation,
+  sizes: readonly Placed[],
+  kept: readonly [number, number][],
+): Arrangement {
   const g = new dagre.graphlib.Graph({ multigraph: false });
   g.setGraph({ rankdir: orientation, nodesep: 24, ranksep: 40, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));

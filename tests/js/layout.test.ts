@@ -8,6 +8,7 @@ import {
   layoutInput,
   NODE_HEIGHT,
   NODE_WIDTH,
+  stacked,
   transitiveReduction,
 } from "../../js/graph/layout";
 import { Hierarchy, visible } from "../../js/graph/visible";
@@ -173,5 +174,51 @@ describe("layout reuse, dense blocks and routes", () => {
       [0, 2],
     ];
     expect(transitiveReduction(3, cycle)).toEqual(cycle);
+  });
+});
+
+describe("groups too big for dagre", () => {
+  const box = { width: 200, height: 56 };
+
+  it("rank by longest path: a chain is one column top to bottom, one row left to right", () => {
+    const chain: [number, number][] = Array.from({ length: 999 }, (_, i) => [i, i + 1]);
+    const sizes = Array.from({ length: 1000 }, () => box);
+    const tb = stacked("TB", sizes, chain);
+    for (let i = 1; i < 1000; i += 1) {
+      expect(tb.at[2 * i]).toBe(tb.at[0]);
+      expect(tb.at[2 * i + 1]).toBe((tb.at[2 * i - 1] as number) + 56 + 40);
+    }
+    expect([tb.width, tb.height]).toEqual([200, 1000 * 56 + 999 * 40]);
+    const lr = stacked("LR", sizes, chain);
+    expect(lr.at[2 * 999]).toBe(999 * (200 + 40));
+    expect(lr.at[2 * 999 + 1]).toBe(0);
+  });
+
+  it("puts parallel branches side by side, in call order, centred", () => {
+    // 0 → 1, 0 → 2, 1 → 3, 2 → 3, and 0 → 3 directly: 3 still comes after both branches
+    const edges: [number, number][] = [
+      [0, 1],
+      [0, 2],
+      [1, 3],
+      [2, 3],
+      [0, 3],
+    ];
+    const at = stacked("TB", [box, box, box, box], edges).at;
+    expect(at[3]).toBe(at[5]); // 1 and 2 share a rank
+    expect(at[2]).toBeLessThan(at[4] as number); // in call order
+    expect(at[7]).toBeGreaterThan(at[3] as number); // 3 below them
+    expect((at[0] as number) + 100).toBe(((at[2] as number) + (at[4] as number) + 200) / 2); // centred
+  });
+
+  it("lays out a stack of a thousand blocks without dagre", () => {
+    const input = {
+      roots: Array.from({ length: 1000 }, (_, i) => `n${i}`),
+      scopes: [],
+      edges: Array.from({ length: 999 }, (_, i): [string, string] => [`n${i}`, `n${i + 1}`]),
+      tall: [],
+    };
+    const layout = layeredLayout(input, "TB");
+    const ys = input.roots.map((id) => (layout.boxes.get(id) as Box).y);
+    expect(ys.every((y, i) => i === 0 || y > (ys[i - 1] as number))).toBe(true);
   });
 });
