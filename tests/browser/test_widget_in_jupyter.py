@@ -185,3 +185,45 @@ def test_resnet50_and_gpt2_render_in_light_and_dark(
     assert "['layer1', 'layer2']" in truth
     assert "GPT2LMHeadModel" in truth
     assert nb.errors == [], nb.errors
+
+
+HOSTILE_CELLS = [
+    f"""\
+import sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+from hostile import HOSTILE, hostile_model
+import torchscope as ts
+model, inputs = hostile_model()
+view = ts.draw_model(model, kwargs=inputs)
+view""",
+    "ts.model_stats(model, kwargs=inputs)",
+]
+
+
+def test_hostile_model_strings_run_no_script_in_the_widget_or_the_table(
+    page: Page, jupyter: JupyterServer
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    path = jupyter.write_notebook("hostile.ipynb", HOSTILE_CELLS)
+    nb = NotebookPage(page, jupyter, path, "lab")
+    nb.run_cell(0)
+    labels = nb.diagram(0).evaluate(
+        "el => new Promise(done => { const wait = () => el.torchscope.status() === 'ready'"
+        " ? done(el.torchscope.all().map(b => b.label)) : setTimeout(wait, 100); wait(); })"
+    )
+    assert "<script>alert(1)</script>" in labels
+    assert "<img src=x onerror=alert(1)>" in labels
+    # the stats table's HTML (_repr_html_) shows the same strings as text
+    nb.run_cell(1)
+    table = nb.cell(1).locator(".jp-OutputArea")
+    expect(table).to_contain_text("<img src=x onerror=alert(1)>")
+    assert table.locator("img, script:not([type])").count() == 0
+    # a details panel showing one of them
+    nb.widget(0).locator(".ts-search-input").fill("/onerror/")
+    nb.widget(0).locator(".ts-search-hit").first.click()
+    expect(nb.widget(0).locator(".ts-details")).to_contain_text("<img src=x onerror=alert(1)>")
+    page.wait_for_timeout(500)
+    assert dialogs == [], f"an injected script ran: {dialogs}"
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    assert nb.errors == [], nb.errors
