@@ -3,6 +3,8 @@ failing forward names the layer, the op and the shapes that reached it."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from typing import Any
 
 import pytest
@@ -120,6 +122,19 @@ def test_nothing_changes_after_a_successful_trace(options: dict[str, Any], devic
     assert torch.equal(x, x_before), "the input was changed"
     assert model.hook_log == ["conv"], "the model's own hooks run, as in any forward"
     assert model.calls == 0
+
+
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+def test_a_trace_keeps_nothing_alive(device: str) -> None:
+    # the graph and the process hold no reference to the model, its stand-ins or the frames of
+    # its forward (a stored exception's traceback once kept every traced model alive)
+    model = _trained(Busy())
+    graph = torchscope.trace(model, [2, 3, 8, 8], device=device)
+    graph.to_json()
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
 
 
 def test_nothing_changes_after_the_real_tensor_fallback() -> None:

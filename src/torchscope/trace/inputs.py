@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils import _pytree as pytree
 
-from torchscope.trace.values import iter_tensors
+from torchscope.trace.values import iter_tensors, meta_like
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Example:
 
         def convert(t: torch.Tensor) -> torch.Tensor:
             if device.type == "meta":
-                return torch.empty_like(t, device="meta")
+                return meta_like(t)
             return t.detach().to(device, copy=True)
 
         def make(spec: ShapeSpec) -> torch.Tensor:

@@ -22,8 +22,10 @@ not renumber the rest of the model.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +38,15 @@ from torchscope import costs
 from torchscope.trace.costing import META_SHORTCUTS
 from torchscope.trace.records import AttrValue, CostRecord, EdgeRecord, GroupRecord, NodeRecord, TensorMeta
 from torchscope.trace.timing import Timer
-from torchscope.trace.values import SKIP, attr_value, iter_tensors, module_attrs, op_name, tensor_meta
+from torchscope.trace.values import (
+    SKIP,
+    attr_value,
+    iter_tensors,
+    module_attrs,
+    named_modules,
+    op_name,
+    tensor_meta,
+)
 
 # Modules drawn as one node although they have children: their children are implementation
 # details that their forward does not call as modules.
@@ -72,13 +82,18 @@ class Failure:
 class Recorder(TorchFunctionMode):
     """Records one forward pass of ``model``; use :meth:`hooks` and the mode together."""
 
-    def __init__(self, model: nn.Module, timer: Timer | None = None) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        timer: Timer | None = None,
+        modules: list[tuple[str, nn.Module]] | None = None,
+    ) -> None:
         super().__init__()
         self.timer = timer
         # node id → (start mark, end mark) of its own work, when timing
         self.spans: dict[str, tuple[object, object]] = {}
         self.paths: dict[int, str] = {}
-        for name, module in model.named_modules():
+        for name, module in named_modules(model) if modules is None else modules:
             self.paths.setdefault(id(module), name)
         self.module_paths = frozenset(self.paths.values())
         self.root_name = type(model).__name__
@@ -94,8 +109,6 @@ class Recorder(TorchFunctionMode):
         self._id_counts: Counter[str] = Counter()
         self._used_ids: set[str] = set()
         self._node_index: dict[str, int] = {}
-        # True while our own hooks run: their tensor accesses (.shape, ._base) are not the model's
-        self._busy = False
         # where the ATen ops running now are charged: the innermost leaf call or function call
         self._charges: list[CostRecord] = []
         self.unattributed = CostRecord()
@@ -134,22 +147,16 @@ class Recorder(TorchFunctionMode):
 
     def pre_hook(self, module: nn.Module, args: tuple[object, ...]) -> None:
         """Open a group or record a leaf call (global forward pre-hook)."""
-        self._busy = True
-        try:
+        with _own_work():
             self._enter(module, args)
-        finally:
-            self._busy = False
 
     def post_hook(
         self, module: nn.Module, args: tuple[object, ...], kwargs: dict[str, object], output: object
     ) -> None:
         """Close the call: a leaf's outputs become the producers of its output tensors."""
         del args
-        self._busy = True
-        try:
+        with _own_work():
             self._exit(module, kwargs, output)
-        finally:
-            self._busy = False
 
     def _enter(self, module: nn.Module, args: tuple[object, ...]) -> None:
         path = self.paths.get(id(module))
@@ -220,17 +227,11 @@ class Recorder(TorchFunctionMode):
     ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
         del types
         kwargs = kwargs or {}
-        if self._busy:
-            return func(*args, **kwargs)
         if self._inside_leaf():
             return self._call(func, args, kwargs, record_as=None)
         name = op_name(func)
-        self._busy = True
-        try:
-            inputs = [t for _, t in iter_tensors((args, kwargs))]
-            in_metas = [tensor_meta(t) for t in inputs]
-        finally:
-            self._busy = False
+        inputs = [t for _, t in iter_tensors((args, kwargs))]
+        in_metas = [tensor_meta(t) for t in inputs]
         charge = CostRecord()
         self._charges.append(charge)
         started = self._mark()
@@ -239,15 +240,11 @@ class Recorder(TorchFunctionMode):
         finally:
             self._charges.pop()
         ended = self._mark()
-        self._busy = True
-        try:
-            node = self._record_call(name, args, kwargs, inputs, in_metas, result)
-            if node is not None and self.timer is not None:
-                self.spans[node.id] = (started, ended)
-            # a call that made no node (`.item()`, an alias) charges whatever encloses it
-            (node.cost if node is not None else self._charge_target()).add(charge)
-        finally:
-            self._busy = False
+        node = self._record_call(name, args, kwargs, inputs, in_metas, result)
+        if node is not None and self.timer is not None:
+            self.spans[node.id] = (started, ended)
+        # a call that made no node (`.item()`, an alias) charges whatever encloses it
+        (node.cost if node is not None else self._charge_target()).add(charge)
         return result
 
     def charge(self, func: object, cost: costs.OpCost) -> None:
@@ -321,9 +318,10 @@ class Recorder(TorchFunctionMode):
                     self.charge(func, cost)
                     return result
             return func(*args, **kwargs)
-        except Exception:
+        except Exception as error:
             if self.failure is None:
-                self._record_failure(record_as or op_name(func), args, kwargs)
+                with _spare_frames(error):
+                    self._record_failure(record_as or op_name(func), args, kwargs)
             raise
 
     def _record_failure(self, op: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> None:
@@ -457,6 +455,35 @@ class Recorder(TorchFunctionMode):
         if used:
             attrs["parameters"] = ", ".join(used)
         return attrs
+
+
+def _own_work() -> AbstractContextManager[None]:
+    """Run our hooks' own tensor reads (``.shape``, ``._base``) past every torch-function handler.
+
+    With the recorder's mode on the stack, each such read would be dispatched to
+    ``__torch_function__`` (several microseconds each, thousands per trace) and would look like
+    the model's own call; a tensor subclass's handler would run our reads as user code.
+    (Inside ``__torch_function__`` itself the mode is already off the stack.)
+    """
+    return torch._C.DisableTorchFunction()  # noqa: SLF001  # the one switch torch offers for this
+
+
+@contextmanager
+def _spare_frames(error: Exception) -> Iterator[None]:
+    """After a RecursionError, lend the few frames that describing the failure takes.
+
+    The op that overflowed ran at the very limit, wherever the kernels' own depth put it;
+    recording it must not overflow again and lose the place that failed.
+    """
+    if not isinstance(error, RecursionError):
+        yield
+        return
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + 100)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _safe_repr(module: nn.Module) -> str:

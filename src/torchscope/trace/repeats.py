@@ -36,6 +36,8 @@ class _Signatures:
         for edge in edges:
             self.sources[edge.target].append(edge.source)
         self.cache: dict[str, str] = {}
+        # a node's own part of its token, the same in every enclosing group's signature
+        self.own: dict[str, str] = {}
 
     def of(self, group: GroupRecord) -> str:
         if group.id not in self.cache:
@@ -58,9 +60,12 @@ class _Signatures:
             child = self.groups[member]
             return f"G{child.op}<{position.get(child.parent or '', -1) - i}"
         node = self.nodes[member]
+        own = self.own.get(member)
+        if own is None:
+            own = self.own[member] = f"N{node.op}|{_attrs(node)}|{[o.shape for o in node.outputs]}"
         links = sorted(str(i - position[s]) if s in position else "out" for s in self.sources[member])
         nesting = position.get(node.parent or "", -1) - i
-        return f"N{node.op}|{_attrs(node)}|{[o.shape for o in node.outputs]}|{links}|{nesting}"
+        return f"{own}|{links}|{nesting}"
 
 
 def _attrs(node: NodeRecord) -> list[tuple[str, object]]:

@@ -14,7 +14,6 @@ model" (no dropout, BatchNorm on running statistics, no auxiliary heads).
 from __future__ import annotations
 
 import contextlib
-import copy
 import re
 import statistics
 import sys
@@ -34,8 +33,10 @@ from torchscope.trace.recorder import Failure, Recorder
 from torchscope.trace.records import GroupRecord, ModuleInfo, Trace
 from torchscope.trace.repeats import mark_repeats
 from torchscope.trace.timing import Timer
+from torchscope.trace.values import meta_like, named_modules, named_tensors
 
 DEVICES = ("auto", "meta", "cpu", "cuda")
+Modules = list[tuple[str, nn.Module]]  # the model's named_modules(), walked once per trace
 _NEEDS_DATA = re.compile(r"\bmeta\b|data[- ]dependent|no data", re.IGNORECASE)
 
 
@@ -63,23 +64,28 @@ def trace_model(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    _require_initialized(model)
-    trace = _trace(model, example, device, train=train)
+    modules = named_modules(model)
+    _require_initialized(modules)
+    trace = _trace(model, modules, example, device, train=train)
     if measure:
         where = torch.device(trace.device) if trace.device != "meta" else model_device(model)
         if where.type == "meta":
             raise ValueError("measure=True times real computation, but the model's parameters live on meta")
-        trace.latency_ms, trace.total_latency_ms = measure_latency(model, example, where, train=train)
+        trace.latency_ms, trace.total_latency_ms = measure_latency(
+            model, example, where, train=train, modules=modules
+        )
         trace.latency_device = str(where)
     return trace
 
 
-def _trace(model: nn.Module, example: Example, device: str | torch.device, *, train: bool) -> Trace:
+def _trace(
+    model: nn.Module, modules: Modules, example: Example, device: str | torch.device, *, train: bool
+) -> Trace:
     target = _resolve(device)
     if target is not None:
-        return _run(model, example, target, train=train)
+        return _run(model, modules, example, target, train=train)
     try:
-        return _run(model, example, torch.device("meta"), train=train, allow_fallback=True)
+        return _run(model, modules, example, torch.device("meta"), train=train, allow_fallback=True)
     except _NeedsRealTensors as signal:
         if (missing := _without_values(model, example)) is not None:
             message = (
@@ -87,7 +93,7 @@ def _trace(model: nn.Module, example: Example, device: str | torch.device, *, tr
                 f"but {missing}; pass a model with real weights and real (or shape-only) inputs"
             )
             raise TraceError(message, signal.finish(message)) from signal.__cause__
-        return _run(model, example, model_device(model), train=train)
+        return _run(model, modules, example, model_device(model), train=train)
 
 
 def measure_latency(  # noqa: PLR0913  # what to run, where, and how often
@@ -98,6 +104,7 @@ def measure_latency(  # noqa: PLR0913  # what to run, where, and how often
     train: bool,
     warmup: int = 2,
     repeats: int = 7,
+    modules: Modules | None = None,
 ) -> tuple[dict[str, float], float]:
     """Median wall time of each node's own work and of the whole forward, in milliseconds.
 
@@ -107,15 +114,16 @@ def measure_latency(  # noqa: PLR0913  # what to run, where, and how often
     """
     timer = Timer(device)
     _require_values(model, example, device)
-    state = _stand_ins(model, device)
+    modules = named_modules(model) if modules is None else modules
+    state = _stand_ins(modules, device)
     per_node: dict[str, list[float]] = defaultdict(list)
     totals: list[float] = []
     for run in range(warmup + repeats):
-        recorder = Recorder(model, timer=timer)
+        recorder = Recorder(model, timer=timer, modules=modules)
         call = example.to(device)
         for name, tensor in call.named_tensors():
             recorder.add_input(name, tensor)
-        with _preserved(model, train=train), _hooks(recorder), recorder, torch.no_grad():
+        with _preserved(model, modules, train=train), _hooks(recorder), recorder, torch.no_grad():
             start = timer.mark()
             torch.func.functional_call(model, state, call.args, call.kwargs, tie_weights=True, strict=False)
             end = timer.mark()
@@ -165,14 +173,14 @@ def _without_values(model: nn.Module, example: Example) -> str | None:
     return None
 
 
-def _require_initialized(model: nn.Module) -> None:
+def _require_initialized(modules: Modules) -> None:
     """Refuse a lazy module whose sizes are not known yet: a trace must not initialise it."""
-    for kind, named in (("parameter", model.named_parameters()), ("buffer", model.named_buffers())):
-        for name, tensor in named:
+    for kind, registry in (("parameter", "_parameters"), ("buffer", "_buffers")):
+        for name, tensor in named_tensors(modules, registry):
             if is_lazy(tensor):
                 owner = name.rpartition(".")[0]
                 raise ValueError(
-                    f"{kind} {name!r} of {type(model.get_submodule(owner)).__name__} {owner!r} is not "
+                    f"{kind} {name!r} of {type(dict(modules)[owner]).__name__} {owner!r} is not "
                     "initialised yet (a lazy module learns its sizes from its first input): run the "
                     "model once on an example, then trace it"
                 )
@@ -187,17 +195,23 @@ def _require_values(model: nn.Module, example: Example, device: torch.device) ->
         )
 
 
-def _run(
-    model: nn.Module, example: Example, device: torch.device, *, train: bool, allow_fallback: bool = False
+def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and three switches
+    model: nn.Module,
+    modules: Modules,
+    example: Example,
+    device: torch.device,
+    *,
+    train: bool,
+    allow_fallback: bool = False,
 ) -> Trace:
     _require_values(model, example, device)
-    recorder = Recorder(model)
-    state = _stand_ins(model, device)
+    recorder = Recorder(model, modules=modules)
+    state = _stand_ins(modules, device)
     recorder.name_parameters(state)
     call = example.to(device)
     for name, tensor in call.named_tensors():
         recorder.add_input(name, tensor)
-    with _preserved(model, train=train), _hooks(recorder), _recursion_headroom() as limit:
+    with _preserved(model, modules, train=train), _hooks(recorder), _recursion_headroom() as limit:
         try:
             with recorder, CostCounter(recorder), _grad_mode(device):
                 output = torch.func.functional_call(
@@ -208,16 +222,22 @@ def _run(
             if allow_fallback and _needs_real_tensors(exc):
                 raise _NeedsRealTensors(
                     f"{_where(failure)} at {failure.op}",
-                    lambda error: _finish(recorder, model, call, device, error=error),
+                    lambda error: _finish(recorder, model, modules, call, device, error=error),
                 ) from exc
             message = _describe(failure, exc, model, recorder, recursion_limit=limit)
-            raise TraceError(message, _finish(recorder, model, call, device, error=message)) from exc
+            raise TraceError(message, _finish(recorder, model, modules, call, device, error=message)) from exc
     recorder.add_outputs(output)
-    return _finish(recorder, model, call, device, error=None)
+    return _finish(recorder, model, modules, call, device, error=None)
 
 
-def _finish(
-    recorder: Recorder, model: nn.Module, call: Example, device: torch.device, error: str | None
+def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
+    recorder: Recorder,
+    model: nn.Module,
+    modules: Modules,
+    call: Example,
+    device: torch.device,
+    *,
+    error: str | None,
 ) -> Trace:
     if error is not None and recorder.failure is not None and recorder.failure.node is not None:
         recorder.nodes[[n.id for n in recorder.nodes].index(recorder.failure.node)].error = error
@@ -231,8 +251,8 @@ def _finish(
         nodes=recorder.nodes,
         groups=groups,
         edges=list(recorder.edges.values()),
-        module_types={name: type(m).__name__ for name, m in model.named_modules()},
-        modules=module_infos(model),
+        module_types={name: type(m).__name__ for name, m in modules},
+        modules=module_infos(model, modules),
         unattributed=recorder.unattributed,
         error=error,
     )
@@ -298,29 +318,25 @@ def _needs_real_tensors(exc: BaseException) -> bool:
     return False
 
 
-def _stand_ins(model: nn.Module, device: torch.device) -> dict[str, torch.Tensor]:
+def _stand_ins(modules: Modules, device: torch.device) -> dict[str, torch.Tensor]:
     """Tensors to run with: meta stand-ins, or the parameters and copies of the buffers on ``device``."""
     state: dict[str, torch.Tensor] = {}
-    for name, param in model.named_parameters():
-        state[name] = (
-            torch.empty_like(param, device="meta") if device.type == "meta" else param.detach().to(device)
-        )
-    for name, buffer in model.named_buffers():
+    for name, param in named_tensors(modules, "_parameters"):
+        state[name] = meta_like(param) if device.type == "meta" else param.detach().to(device)
+    for name, buffer in named_tensors(modules, "_buffers"):
         # copies: a train-mode pass updates BatchNorm statistics in place
-        state[name] = (
-            torch.empty_like(buffer, device="meta") if device.type == "meta" else buffer.to(device, copy=True)
-        )
+        state[name] = meta_like(buffer) if device.type == "meta" else buffer.to(device, copy=True)
     return state
 
 
-def module_infos(model: nn.Module) -> dict[str, ModuleInfo]:
+def module_infos(model: nn.Module, walk: Modules | None = None) -> dict[str, ModuleInfo]:
     """For every module path: the parameters and buffers it owns, directly and in its subtree.
 
     Each tensor counts once per subtree, so a weight tied between two modules of a subtree
     counts once there; a module whose own weight is also another module's says so. One pass:
     every tensor is added to each module path above any of its owners.
     """
-    modules = dict(model.named_modules())
+    modules = dict(named_modules(model) if walk is None else walk)
     owners: dict[int, list[str]] = defaultdict(list)
     tensors: dict[int, tuple[torch.Tensor, bool]] = {}  # id → (tensor, is_parameter)
     for name, module in modules.items():
@@ -429,7 +445,7 @@ def _grad_mode(device: torch.device) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _preserved(model: nn.Module, *, train: bool) -> Iterator[None]:
+def _preserved(model: nn.Module, modules: Modules, *, train: bool) -> Iterator[None]:
     """Put every module attribute, ``training`` flag and the RNG state back, whatever happens.
 
     Some forwards assign attributes (torchvision's AnchorGenerator caches its anchors on the
@@ -440,11 +456,13 @@ def _preserved(model: nn.Module, *, train: bool) -> Iterator[None]:
     on their first call and set a flag (transformers' output recorders): keeping the hooks while
     the flag goes would install them twice on the next call. A module's class is restored too.
     """
-    attributes: Mapping[nn.Module, dict[str, object]] = {m: dict(vars(m)) for m in model.modules()}
+    attributes: Mapping[nn.Module, dict[str, object]] = {m: dict(vars(m)) for _, m in modules}
     classes = {module: type(module) for module in attributes}
-    # registries that live in `attributes`: the same objects, whose entries are restored as well
-    registries: list[tuple[dict[str, Any] | set[str], dict[str, Any] | set[str]]] = [
-        (registry, copy.copy(registry))
+    # registries that live in `attributes`: the same objects, whose entries are restored as well.
+    # Most are empty hook registries: those are remembered as None rather than copied (copying
+    # thousands of OrderedDicts through `copy.copy` took ~10 ms of an EfficientNet-B0 trace).
+    registries: list[tuple[Registry, Registry | None]] = [
+        (registry, registry.copy() if registry else None)
         for before in attributes.values()
         for name in _REGISTRIES
         if isinstance(registry := before.get(name), dict | set)
@@ -463,10 +481,7 @@ def _preserved(model: nn.Module, *, train: bool) -> Iterator[None]:
                 for key, value in before.items():
                     if now.get(key, _MISSING) is not value:
                         now[key] = value
-            for registry, entries in registries:
-                if _changed(registry, entries):
-                    registry.clear()
-                    registry.update(entries)  # type: ignore[arg-type]  # the same kind as its copy
+            _restore(registries)
             for module, cls in classes.items():
                 if type(module) is not cls:
                     module.__class__ = cls
@@ -490,6 +505,20 @@ _REGISTRIES = (
     "_load_state_dict_pre_hooks",
     "_load_state_dict_post_hooks",
 )
+
+
+Registry = dict[str, Any] | set[str]
+
+
+def _restore(registries: list[tuple[Registry, Registry | None]]) -> None:
+    """Give each registry its entries back (None: it was empty)."""
+    for registry, entries in registries:
+        if entries is None:
+            if registry:
+                registry.clear()
+        elif _changed(registry, entries):
+            registry.clear()
+            registry.update(entries)  # type: ignore[arg-type]  # the same kind as its copy
 
 
 def _changed(now: dict[str, Any] | set[str], before: dict[str, Any] | set[str]) -> bool:

@@ -34,8 +34,6 @@ _ARITHMETIC = frozenset(
 )
 _MAX_ATTR_LEN = 200
 _MAX_OUTPUT_DEPTH = 6
-_MAX_ATTR_LEN = 200
-_MAX_OUTPUT_DEPTH = 6
 
 SKIP = object()
 
@@ -99,6 +97,58 @@ def tensor_meta(tensor: torch.Tensor) -> TensorMeta:
 
 
 _DTYPE_NAMES: dict[torch.dtype, str] = {}
+
+
+def named_modules(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """``list(model.named_modules())``, each module once under its first name, in the same order.
+
+    ``named_modules`` is a recursive generator, a few microseconds per module and level; a trace
+    walks the tree several times (stand-ins, hooks, attributes, ownership), so it walks it once,
+    here, with a loop.
+    """
+    found: list[tuple[str, nn.Module]] = []
+    seen: set[int] = set()
+    stack: list[tuple[str, nn.Module]] = [("", model)]
+    while stack:
+        prefix, module = stack.pop()
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        found.append((prefix, module))
+        children = [
+            (f"{prefix}.{name}" if prefix else name, child)
+            for name, child in module._modules.items()  # noqa: SLF001  # the registry named_modules reads
+            if child is not None
+        ]
+        stack.extend(reversed(children))
+    return found
+
+
+def named_tensors(modules: list[tuple[str, nn.Module]], registry: str) -> list[tuple[str, torch.Tensor]]:
+    """``named_parameters()`` (``registry="_parameters"``) or ``named_buffers()`` from a module walk."""
+    found: list[tuple[str, torch.Tensor]] = []
+    seen: set[int] = set()
+    for prefix, module in modules:
+        for name, tensor in getattr(module, registry).items():
+            if tensor is None or id(tensor) in seen:
+                continue
+            seen.add(id(tensor))
+            found.append((f"{prefix}.{name}" if prefix else name, tensor))
+    return found
+
+
+def meta_like(tensor: torch.Tensor) -> torch.Tensor:
+    """Return an empty meta tensor with ``tensor``'s shape, dtype and memory format.
+
+    ``torch.empty_like(t, device="meta")`` goes through a Python meta kernel (~20 µs a call);
+    making a contiguous or channels-last tensor directly takes ~1 µs. Other layouts (expanded,
+    strided slices) keep ``empty_like``'s rules.
+    """
+    if tensor.is_contiguous():
+        return torch.empty(tensor.shape, dtype=tensor.dtype, device="meta")
+    if tensor.dim() == 4 and tensor.is_contiguous(memory_format=torch.channels_last):
+        return torch.empty(tensor.shape, dtype=tensor.dtype, device="meta", memory_format=torch.channels_last)
+    return torch.empty_like(tensor, device="meta")
 
 
 def iter_tensors(value: object, key: str = "", depth: int = 0) -> Iterator[tuple[str, torch.Tensor]]:
