@@ -16,8 +16,13 @@ export function metricScale(values: readonly (number | undefined)[]): Scale {
     (v): v is number => typeof v === "number" && Number.isFinite(v) && v > 0,
   );
   if (positive.length === 0) return { at: () => null, min: 0, max: 0, log: false };
-  const min = Math.min(...positive);
-  const max = Math.max(...positive);
+  // loops, not Math.min(...values): spreading 100,000 arguments overflows the stack
+  let min = Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (const v of positive) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
   const log = max / min > LOG_SPAN;
   const at = (value: number | undefined): number | null => {
     if (typeof value !== "number" || !(value > 0)) return null;

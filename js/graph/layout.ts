@@ -280,23 +280,23 @@ export function stacked(
     }
   }
   // members on a cycle (not expected from a forward pass) go after everything else, in order
-  let next = Math.max(0, ...rank) + 1;
+  let next = largest(rank) + 1;
   for (let i = 0; i < n; i += 1) if (!seen[i]) rank[i] = next++;
   const tb = orientation === "TB";
   const along = (i: number): number => (tb ? (sizes[i]?.height ?? 0) : (sizes[i]?.width ?? 0));
   const across = (i: number): number => (tb ? (sizes[i]?.width ?? 0) : (sizes[i]?.height ?? 0));
-  const ranks: number[][] = [];
-  for (let i = 0; i < n; i += 1) (ranks[rank[i] ?? 0] ??= []).push(i);
+  const ranks: number[][] = Array.from({ length: largest(rank) + 1 }, () => []);
+  for (let i = 0; i < n; i += 1) ranks[rank[i] ?? 0]?.push(i);
   const breadth = ranks.map(
     (members) =>
       members.reduce((sum, i) => sum + across(i), 0) + 24 * Math.max(0, members.length - 1),
   );
-  const widest = Math.max(0, ...breadth);
+  const widest = largest(breadth);
   const at = new Array<number>(2 * n).fill(0);
   let depth = 0;
   ranks.forEach((members, r) => {
     let offset = (widest - (breadth[r] ?? 0)) / 2;
-    const thickness = Math.max(0, ...members.map(along));
+    const thickness = largest(members.map(along));
     for (const i of members) {
       const main = depth + (thickness - along(i)) / 2;
       at[2 * i] = tb ? offset : main;
@@ -307,6 +307,13 @@ export function stacked(
   });
   const extent = Math.max(0, depth - 40);
   return { width: tb ? widest : extent, height: tb ? extent : widest, at, bends: new Map() };
+}
+
+/** The largest of `values`, or 0: a loop, since spreading 100,000 arguments overflows the stack. */
+export function largest(values: readonly number[]): number {
+  let most = 0;
+  for (const v of values) if (v > most) most = v;
+  return most;
 }
 
 /** One group's members laid out by dagre (network simplex ranks, crossing reduction, bends). */

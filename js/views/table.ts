@@ -10,6 +10,7 @@ import { metricScale } from "../graph/colour";
 import { filterRows, flatRows, type Row, type Sort, sortRows, treeRows } from "../graph/rows";
 import type { Store, ViewState } from "../store";
 import type { Column, StatValue } from "../types";
+import { button } from "./dom";
 
 /** Row height in pixels: fixed, so the window of rows in view is a division away. */
 export const ROW_HEIGHT = 24;
@@ -394,14 +395,4 @@ function decorateName(cell: HTMLElement, row: Row): void {
   handle.textContent = row.toggle === "collapse" ? "▾ " : "▸ ";
   handle.title = row.toggle === "collapse" ? "Collapse" : "Expand";
   cell.prepend(handle);
-}
-
-function button(action: string, text: string, hint: string): HTMLButtonElement {
-  const element = document.createElement("button");
-  element.type = "button";
-  element.className = "ts-button";
-  element.dataset.action = action;
-  element.textContent = text;
-  element.title = hint;
-  return element;
 }

@@ -1,38 +1,31 @@
-/** The toolbar: model name and the orientation toggle, wired to store actions. */
+/**
+ * The toolbar: model name, colour metric, depth, expand/collapse all, fit, zoom to selection,
+ * orientation, the table's visibility and the export menu, wired to store actions and view events.
+ */
 
+import { largest } from "../graph/layout";
 import type { Store, ViewState } from "../store";
+import { button, element, options } from "./dom";
 
 export function renderToolbar(el: HTMLElement, store: Store): () => void {
-  const bar = document.createElement("div");
-  bar.className = "ts-toolbar";
-  const title = document.createElement("span");
-  title.className = "ts-title";
-  const toggle = document.createElement("button");
-  toggle.type = "button";
-  toggle.className = "ts-button";
-  toggle.dataset.action = "orientation";
+  const bar = element("div", "ts-toolbar");
+  const title = element("span", "ts-title");
+  const toggle = button("orientation", "", "Switch between top-to-bottom and left-to-right layout");
   toggle.addEventListener("click", () =>
     store.setOrientation(store.current.orientation === "TB" ? "LR" : "TB"),
   );
   const action = (name: string, text: string, hint: string, run: () => void): HTMLButtonElement => {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "ts-button";
-    button.dataset.action = name;
-    button.textContent = text;
-    button.title = hint;
-    button.addEventListener("click", run);
-    return button;
+    const made = button(name, text, hint);
+    made.addEventListener("click", run);
+    return made;
   };
-  const depth = document.createElement("select");
-  depth.className = "ts-depth";
+  const depth = element("select", "ts-depth");
   depth.title = "Expand the module groups down to a depth";
   depth.addEventListener("change", () => {
     if (depth.value !== "") store.expandToDepth(Number(depth.value));
     depth.value = "";
   });
-  const exporter = document.createElement("select");
-  exporter.className = "ts-export";
+  const exporter = element("select", "ts-export");
   exporter.title = "Download the diagram as it is drawn now (all of it)";
   const exportChoices: [string, string][] = [
     ["", "Export…"],
@@ -41,14 +34,7 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     ["png:2", "PNG 2×"],
     ["png:4", "PNG 4×"],
   ];
-  exporter.append(
-    ...exportChoices.map(([value, text]) => {
-      const option = document.createElement("option");
-      option.value = value;
-      option.textContent = text;
-      return option;
-    }),
-  );
+  exporter.append(...options(exportChoices));
   exporter.addEventListener("change", () => {
     const [format, scale] = exporter.value.split(":");
     exporter.value = "";
@@ -57,8 +43,7 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
       new CustomEvent("ts-export", { detail: { format, scale: Number(scale ?? 1) } }),
     );
   });
-  const metric = document.createElement("select");
-  metric.className = "ts-metric";
+  const metric = element("select", "ts-metric");
   metric.title = "Colour the boxes by a statistic";
   metric.addEventListener("change", () => store.setMetric(metric.value));
   bar.append(
@@ -89,27 +74,20 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
         .filter((c) => c.kind === "count" || c.kind === "bytes")
         .map((c): [string, string] => [c.key, `Colour: ${c.label}`]),
     ];
-    metric.replaceChildren(
-      ...choices.map(([value, text]) => {
-        const option = document.createElement("option");
-        option.value = value;
-        option.textContent = text;
-        return option;
-      }),
-    );
+    metric.replaceChildren(...options(choices));
     metric.value = state.metric;
-    const deepest = Math.max(0, ...state.graph.groups.map((g) => state.hierarchy.depth(g.id) + 1));
+    const deepest = largest(state.graph.groups.map((g) => state.hierarchy.depth(g.id) + 1));
     depth.replaceChildren(
-      ...["", ...Array.from({ length: deepest + 1 }, (_, n) => String(n))].map((value) => {
-        const option = document.createElement("option");
-        option.value = value;
-        option.textContent = value === "" ? "Depth…" : `Depth ${value}`;
-        return option;
-      }),
+      ...options([
+        ["", "Depth…"],
+        ...Array.from({ length: deepest + 1 }, (_, n): [string, string] => [
+          String(n),
+          `Depth ${n}`,
+        ]),
+      ]),
     );
     depth.value = "";
     toggle.textContent = state.orientation === "TB" ? "Top → bottom" : "Left → right";
-    toggle.title = "Switch between top-to-bottom and left-to-right layout";
   };
   update(store.current);
   const unsubscribe = store.subscribe(update);

@@ -22,6 +22,11 @@ describe("metricScale", () => {
     expect(scale.at(1_000)).toBeCloseTo(0.1 + 0.9 * 0.5);
   });
 
+  it("takes the values of a 200,000-row table without overflowing the stack", () => {
+    const scale = metricScale(Array.from({ length: 200_000 }, (_, i) => i + 1));
+    expect([scale.min, scale.max, scale.log]).toEqual([1, 200_000, true]);
+  });
+
   it("shades nothing for zero, missing values, or no positive values at all", () => {
     expect(metricScale([0, 5]).at(0)).toBeNull();
     expect(metricScale([0, 5]).at(undefined)).toBeNull();
