@@ -269,6 +269,8 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
       : "List every layer, for sorting across the whole model";
     if (fresh || state.selected !== lastSelected) {
       lastSelected = state.selected;
+      // the rows' height first, or there is nothing to scroll yet
+      body.style.height = `${rows.length * ROW_HEIGHT}px`;
       scrollToSelection(state, fresh);
     }
     drawRows(true);
@@ -335,10 +337,24 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
 
   update(store.current);
   const unsubscribe = store.subscribe(update);
+  // a table rendered before it was on the page (a notebook cell still opening) could not scroll
+  // to the selection yet: do it once it has a size
+  let sized = false;
+  const resize =
+    typeof ResizeObserver === "function"
+      ? new ResizeObserver(() => {
+          if (sized || scroller.clientHeight === 0) return;
+          sized = true;
+          scrollToSelection(store.current, false);
+          drawRows(true);
+        })
+      : null;
+  resize?.observe(scroller);
   return {
     element: root,
     dispose() {
       unsubscribe();
+      resize?.disconnect();
       unquery();
       unhover();
       root.remove();

@@ -63,6 +63,7 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
       el.dispatchEvent(new Event("ts-toggle-table"));
     }),
     exporter,
+    key(),
   );
   el.append(bar);
 
@@ -95,4 +96,29 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     unsubscribe();
     bar.remove();
   };
+}
+
+/** What the diagram's shapes mean: a key that opens from the toolbar (the metric has its own legend). */
+function key(): HTMLElement {
+  const details = element("details", "ts-key");
+  const summary = element("summary", "ts-key-summary");
+  summary.textContent = "Key";
+  const list = element("ul", "ts-key-list");
+  const entries: [string, string][] = [
+    ["io", "input or output of the model"],
+    ["layer", "a layer: a module call or a tensor op (type, name, output shape)"],
+    ["group", "▸ a collapsed module group (layers inside, params, FLOPs)"],
+    ["fold", "▸ ×N identical blocks folded into one box"],
+    ["frame", "▾ an expanded group around its children"],
+    ["failed", "where the traced forward pass failed"],
+    ["selected", "the selection, with its incoming and outgoing edges"],
+  ];
+  for (const [kind, text] of entries) {
+    const item = element("li", "ts-key-item");
+    const swatch = element("span", `ts-swatch ts-swatch-${kind}`);
+    item.append(swatch, document.createTextNode(text));
+    list.append(item);
+  }
+  details.append(summary, list);
+  return details;
 }

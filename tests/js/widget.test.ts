@@ -60,6 +60,14 @@ describe("the widget rendered with a fake model", () => {
     );
   });
 
+  it("explains its shapes in a key", () => {
+    const { el } = renderWidget(new FakeModel());
+    const items = [...el.querySelectorAll(".ts-key-item")].map((i) => i.textContent ?? "");
+    expect(items).toHaveLength(7);
+    expect(items.some((t) => t.includes("×N identical blocks"))).toBe(true);
+    expect(el.querySelectorAll(".ts-key .ts-swatch")).toHaveLength(7);
+  });
+
   it("writes the toolbar toggle back as `orientation`", () => {
     const model = new FakeModel();
     const { el } = renderWidget(model);
