@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything torchscope needs, idempotently; a second run with nothing changed takes seconds.
 #   scripts/setup.sh            virtualenv (.venv), torch + torchvision, the package with its dev
-#                               tools (editable), npm packages, and the built front-end bundle
+#                               tools and the benchmark peers (editable), npm packages, and the
+#                               built front-end bundle
 #   scripts/setup.sh --browser  also Debian's chromium, for the real-browser tests
 # Needs: Debian (or similar) with Python >= 3.11 and Node >= 20. Root (or sudo) only for apt-get.
 set -euo pipefail
@@ -58,7 +59,7 @@ if [[ ! -f $pip_stamp || $(cat "$pip_stamp") != $(hash_of pyproject.toml scripts
   pip_install --upgrade pip
   # torch first, pinned: pip takes these two from the local wheel store instead of downloading
   pip_install "${TORCH_PINS[@]}"
-  pip_install -e ".[dev]" "${TORCH_PINS[@]}"
+  pip_install -e ".[dev,bench]" "${TORCH_PINS[@]}"
   hash_of pyproject.toml scripts/setup.sh >"$pip_stamp"
 fi
 
