@@ -8,7 +8,6 @@
  * positions and the timings from it.
  */
 
-import { formatStat } from "../format";
 import { type Layout, layoutInput } from "../graph/layout";
 import { LayoutEngine, type LayoutResult } from "../graph/layout-engine";
 import {
@@ -24,9 +23,11 @@ import {
 import type { VisibleGraph } from "../graph/visible";
 import type { Store, ViewState } from "../store";
 import type { Orientation } from "../types";
-import { download, pngScale, scenePng, sceneToSvg } from "./export";
+import { type ExportRequest, exportScene } from "./export";
 import { createMinimap } from "./minimap";
-import { detailAt, onScreen, type Palette, paint, readPalette } from "./paint";
+import { renderNotices } from "./notices";
+import { detailAt, onScreen, paint } from "./paint";
+import { type Palette, readPalette } from "./palette";
 import { buildScene, hitTest, type Scene, type SceneBox } from "./scene";
 
 /** A box as the probe reports it: the scene's record plus where it is on screen (client pixels). */
@@ -56,18 +57,6 @@ export interface DiagramProbe {
   /** Milliseconds: the last layout, the last paint, and every paint since `resetFrames()`. */
   timings(): { layout: number; paint: number; frames: number[]; threaded: boolean };
   resetFrames(): void;
-}
-
-/** What the toolbar's export menu asks the diagram for. */
-export interface ExportRequest {
-  format: "svg" | "png";
-  /** PNG pixels per drawing unit. */
-  scale: number;
-}
-
-/** A file name from a model name: letters, digits, dot, dash and underscore. */
-function fileName(name: string): string {
-  return name.replace(/[^\w.-]+/g, "_").slice(0, 80) || "model";
 }
 
 interface Laid {
@@ -377,40 +366,12 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
   root.addEventListener("ts-fit", fitAll);
   root.addEventListener("ts-zoom-selection", zoomToSelection);
   const onExport = (event: Event): void => {
-    const { format, scale } = (event as CustomEvent<ExportRequest>).detail;
     if (scene === null) return;
-    const current = scene;
     const state = store.current;
-    const colours = readPalette(root);
-    const name = fileName(state.graph.model.name || "model");
-    if (format === "svg") {
-      const svg = sceneToSvg(
-        current,
-        state.orientation,
-        colours,
-        `${state.graph.model.name} layer graph`,
-      );
-      download(new Blob([svg], { type: "image/svg+xml" }), `${name}.svg`);
-      return;
-    }
-    const used = pngScale(current, scale);
-    status.textContent =
-      used < scale
-        ? `Exporting PNG at ${used.toFixed(2)}× (the largest the browser allows)…`
-        : "Exporting PNG…";
-    status.hidden = false;
-    // let the message paint before the long draw
-    const later =
-      typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f: () => void) => f();
-    later(() => {
-      scenePng(current, state.orientation, colours, scale)
-        .then((blob) => {
-          status.hidden = true;
-          download(blob, `${name}.png`);
-        })
-        .catch((error: unknown) => {
-          status.textContent = `PNG export failed: ${error instanceof Error ? error.message : String(error)}`;
-        });
+    exportScene((event as CustomEvent<ExportRequest>).detail, scene, state.orientation, {
+      palette: readPalette(root),
+      title: state.graph.model.name,
+      status,
     });
   };
   root.addEventListener("ts-export", onExport);
@@ -476,39 +437,4 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     minimap.dispose();
     root.remove();
   };
-}
-
-/** The trace-error banner, the layout-free messages and the colour legend above the canvas. */
-function renderNotices(notices: HTMLElement, state: ViewState, scene: Scene | null): void {
-  notices.replaceChildren();
-  if (state.error !== null) {
-    const message = document.createElement("div");
-    message.className = "ts-error";
-    message.textContent = `torchscope cannot draw this payload: ${state.error}`;
-    notices.append(message);
-    return;
-  }
-  const failed = state.graph.nodes.find((node) => node.error !== undefined);
-  if (failed?.error !== undefined) {
-    // the trace stopped at this node: say so above the partial graph
-    const banner = document.createElement("div");
-    banner.className = "ts-trace-error";
-    banner.textContent = failed.error;
-    notices.append(banner);
-  }
-  const legend = scene?.legend;
-  if (legend === undefined || legend === null) return;
-  const column = state.graph.columns.find((c) => c.key === state.metric);
-  const element = document.createElement("div");
-  element.className = "ts-legend";
-  const bar = document.createElement("span");
-  bar.className = "ts-legend-bar";
-  const label = document.createElement("span");
-  const { min, max, log } = legend.scale;
-  label.textContent =
-    column === undefined || max === 0
-      ? `${state.metric}: nothing to shade`
-      : `${legend.label}: ${formatStat(column, min)} → ${formatStat(column, max)}${log ? " (log scale)" : ""}`;
-  element.append(label, bar);
-  notices.append(element);
 }

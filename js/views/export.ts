@@ -5,7 +5,9 @@
  */
 
 import type { Orientation } from "../types";
-import { type Palette, type PathSink, paint, traceArrow, traceEdge } from "./paint";
+import { paint } from "./paint";
+import type { Palette } from "./palette";
+import { type PathSink, traceArrow, traceEdge } from "./route";
 import type { Scene, SceneBox } from "./scene";
 
 /** Browsers refuse canvases beyond roughly these sizes; a bigger PNG is scaled down to fit. */
@@ -184,4 +186,53 @@ export function download(blob: Blob, name: string): void {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** What the toolbar's export menu asks the diagram for. */
+export interface ExportRequest {
+  format: "svg" | "png";
+  /** PNG pixels per drawing unit. */
+  scale: number;
+}
+
+/** A file name from a model name: letters, digits, dot, dash and underscore. */
+function fileName(name: string): string {
+  return name.replace(/[^\w.-]+/g, "_").slice(0, 80) || "model";
+}
+
+/**
+ * Download `scene` as the request asks. A PNG can take seconds on a big drawing: `status` says so
+ * (and says when the scale had to shrink) until the file is ready, or why it failed.
+ */
+export function exportScene(
+  request: ExportRequest,
+  scene: Scene,
+  orientation: Orientation,
+  { palette, title, status }: { palette: Palette; title: string; status: HTMLElement },
+): void {
+  const name = fileName(title || "model");
+  if (request.format === "svg") {
+    const svg = sceneToSvg(scene, orientation, palette, `${title} layer graph`);
+    download(new Blob([svg], { type: "image/svg+xml" }), `${name}.svg`);
+    return;
+  }
+  const used = pngScale(scene, request.scale);
+  status.textContent =
+    used < request.scale
+      ? `Exporting PNG at ${used.toFixed(2)}× (the largest the browser allows)…`
+      : "Exporting PNG…";
+  status.hidden = false;
+  // let the message paint before the long draw
+  const later =
+    typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f: () => void) => f();
+  later(() => {
+    scenePng(scene, orientation, palette, request.scale)
+      .then((blob) => {
+        status.hidden = true;
+        download(blob, `${name}.png`);
+      })
+      .catch((error: unknown) => {
+        status.textContent = `PNG export failed: ${error instanceof Error ? error.message : String(error)}`;
+      });
+  });
 }

@@ -4,7 +4,7 @@
  */
 
 import type { Transform } from "../graph/viewport";
-import type { Palette } from "./paint";
+import type { Palette } from "./palette";
 import type { Scene } from "./scene";
 
 const WIDTH = 180;

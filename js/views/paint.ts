@@ -7,41 +7,9 @@
 
 import type { Rect, Transform } from "../graph/viewport";
 import type { Orientation } from "../types";
+import { mix, type Palette } from "./palette";
+import { traceArrow, traceEdge } from "./route";
 import type { Scene, SceneBox, SceneEdge } from "./scene";
-
-/** Theme colours, resolved from the widget's CSS variables (which follow JupyterLab's theme). */
-export interface Palette {
-  fg: string;
-  muted: string;
-  border: string;
-  nodeBg: string;
-  groupBg: string;
-  accent: string;
-  io: string;
-  heat: string;
-  error: string;
-  bg: string;
-  font: string;
-}
-
-export function readPalette(el: Element): Palette {
-  const style = getComputedStyle(el);
-  const value = (name: string, fallback: string): string =>
-    style.getPropertyValue(name).trim() || fallback;
-  return {
-    fg: value("--ts-fg", "#1f1f1f"),
-    muted: value("--ts-muted", "#6b6b6b"),
-    border: value("--ts-border", "#c4c4c4"),
-    nodeBg: value("--ts-node-bg", "#f7f7f7"),
-    groupBg: value("--ts-group-bg", "#eeeeee"),
-    accent: value("--ts-accent", "#1976d2"),
-    io: value("--ts-io", "#388e3c"),
-    heat: value("--ts-heat", "#f57c00"),
-    error: value("--ts-error", "#d32f2f"),
-    bg: value("--ts-bg", "#ffffff"),
-    font: value("--ts-font", "system-ui, sans-serif"),
-  };
-}
 
 /** What a zoom level shows; shared by the painter and the test probe, so both agree. */
 export interface Detail {
@@ -319,9 +287,6 @@ function strokeBoxes(
 /** Screen length beyond which an edge is drawn with straight segments. */
 const FAR_PX = 4000;
 
-/** How far routes run straight out of a port before they bend, so arrowheads point along the flow. */
-const LEAD = 14;
-
 function drawEdges(
   ctx: CanvasRenderingContext2D,
   edges: readonly SceneEdge[],
@@ -347,71 +312,6 @@ function drawEdges(
   ctx.beginPath();
   for (const edge of edges) traceArrow(ctx, edge, orientation);
   ctx.fill();
-}
-
-/** The path-building part of a 2D context: the canvas, or the SVG export's path writer. */
-export interface PathSink {
-  moveTo(x: number, y: number): void;
-  lineTo(x: number, y: number): void;
-  bezierCurveTo(x1: number, y1: number, x2: number, y2: number, x: number, y: number): void;
-  quadraticCurveTo(cx: number, cy: number, x: number, y: number): void;
-  closePath(): void;
-}
-
-/** An edge's route: straight segments when `plain`, else a curve leaving and entering along the flow. */
-export function traceEdge(
-  sink: PathSink,
-  edge: SceneEdge,
-  orientation: Orientation,
-  plain: boolean,
-): void {
-  const tb = orientation === "TB";
-  const p = edge.points;
-  const n = p.length / 2;
-  const x0 = p[0] as number;
-  const y0 = p[1] as number;
-  const x1 = p[p.length - 2] as number;
-  const y1 = p[p.length - 1] as number;
-  sink.moveTo(x0, y0);
-  if (plain) {
-    for (let i = 1; i < n; i += 1) sink.lineTo(p[2 * i] as number, p[2 * i + 1] as number);
-    return;
-  }
-  // stop just short of the port, under the arrowhead's tip
-  const [ex, ey] = tb ? [x1, y1 - 2] : [x1 - 2, y1];
-  if (n === 2) {
-    const bend = Math.max(LEAD, (tb ? Math.abs(y1 - y0) : Math.abs(x1 - x0)) / 2);
-    if (tb) sink.bezierCurveTo(x0, y0 + bend, x1, y1 - bend, ex, ey);
-    else sink.bezierCurveTo(x0 + bend, y0, x1 - bend, y1, ex, ey);
-    return;
-  }
-  // through dagre's bend points, smoothed: straight lead-out, curves between midpoints, lead-in
-  const path: [number, number][] = [tb ? [x0, y0 + LEAD] : [x0 + LEAD, y0]];
-  for (let i = 1; i < n - 1; i += 1) path.push([p[2 * i] as number, p[2 * i + 1] as number]);
-  path.push(tb ? [x1, y1 - LEAD] : [x1 - LEAD, y1]);
-  sink.lineTo(path[0]?.[0] as number, path[0]?.[1] as number);
-  for (let i = 1; i < path.length; i += 1) {
-    const [cx, cy] = path[i - 1] as [number, number];
-    const [nx, ny] = path[i] as [number, number];
-    sink.quadraticCurveTo(cx, cy, (cx + nx) / 2, (cy + ny) / 2);
-  }
-  const [lx, ly] = path[path.length - 1] as [number, number];
-  sink.quadraticCurveTo(lx, ly, ex, ey);
-}
-
-/** The arrowhead at an edge's target port, pointing along the flow. */
-export function traceArrow(sink: PathSink, edge: SceneEdge, orientation: Orientation): void {
-  const x = edge.points[edge.points.length - 2] as number;
-  const y = edge.points[edge.points.length - 1] as number;
-  sink.moveTo(x, y);
-  if (orientation === "TB") {
-    sink.lineTo(x - 4.5, y - 8);
-    sink.lineTo(x + 4.5, y - 8);
-  } else {
-    sink.lineTo(x - 8, y - 4.5);
-    sink.lineTo(x - 8, y + 4.5);
-  }
-  sink.closePath();
 }
 
 function boxText(ctx: CanvasRenderingContext2D, box: SceneBox, palette: Palette): void {
@@ -510,34 +410,4 @@ function ellipsize(ctx: CanvasRenderingContext2D, text: string, room: number): s
   if (fitted.size > 20_000) fitted.clear();
   fitted.set(key, result);
   return result;
-}
-
-const mixed = new Map<string, string>();
-
-/** `base` blended towards `heat` by `amount`, via the canvas's own colour parsing (any CSS colour). */
-function mix(ctx: CanvasRenderingContext2D, base: string, heat: string, amount: number): string {
-  const key = `${base}|${heat}|${amount}`;
-  const known = mixed.get(key);
-  if (known !== undefined) return known;
-  const [r0, g0, b0] = rgb(ctx, base);
-  const [r1, g1, b1] = rgb(ctx, heat);
-  const channel = (a: number, b: number): number => Math.round(a + (b - a) * amount);
-  const result = `rgb(${channel(r0, r1)}, ${channel(g0, g1)}, ${channel(b0, b1)})`;
-  mixed.set(key, result);
-  return result;
-}
-
-function rgb(ctx: CanvasRenderingContext2D, colour: string): [number, number, number] {
-  ctx.fillStyle = "#000000";
-  ctx.fillStyle = colour;
-  const parsed = String(ctx.fillStyle);
-  if (parsed.startsWith("#")) {
-    return [1, 3, 5].map((i) => Number.parseInt(parsed.slice(i, i + 2), 16)) as [
-      number,
-      number,
-      number,
-    ];
-  }
-  const numbers = parsed.match(/[\d.]+/g)?.map(Number) ?? [0, 0, 0];
-  return [numbers[0] ?? 0, numbers[1] ?? 0, numbers[2] ?? 0];
 }

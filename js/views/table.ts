@@ -5,7 +5,7 @@
  * Selection, hover and expansion go through the store, so the diagram and Python follow.
  */
 
-import { formatStat } from "../format";
+import { formatShare, formatStat } from "../format";
 import { metricScale } from "../graph/colour";
 import { filterRows, flatRows, type Row, type Sort, sortRows, treeRows } from "../graph/rows";
 import type { Store, ViewState } from "../store";
@@ -225,7 +225,7 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
       for (const c of columns) {
         let value: StatValue | undefined;
         if (c.key === "op" || c.key === "label") value = row[c.key];
-        else if (c.key === "share") value = shareText(number(row.stats[share]), total);
+        else if (c.key === "share") value = formatShare(row.stats[share], total);
         else value = row.stats[c.key];
         const strength =
           scale !== null && c.key === key && row.kind !== "container"
@@ -364,12 +364,6 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
 
 function number(value: StatValue | undefined): number | undefined {
   return typeof value === "number" ? value : undefined;
-}
-
-function shareText(value: number | undefined, total: number | undefined): string {
-  if (value === undefined || total === undefined || total <= 0) return "";
-  const share = (100 * value) / total;
-  return share >= 0.1 || share === 0 ? `${share.toFixed(1)}%` : "<0.1%";
 }
 
 /** One cell: the humanised value, the exact one on hover, shaded when it is the metric's column. */

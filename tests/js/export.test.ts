@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { sceneToSvg } from "../../js/views/export";
-import type { Palette } from "../../js/views/paint";
+import type { Palette } from "../../js/views/palette";
 import { FakeModel, goldenPayload, probe, renderWidget } from "./fake-model";
 
 afterEach(() => {
