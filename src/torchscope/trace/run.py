@@ -18,8 +18,7 @@ import re
 import statistics
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 from torch import nn
@@ -29,6 +28,7 @@ from torchscope.errors import TraceError
 from torchscope.trace.costing import CostCounter
 from torchscope.trace.hints import expected_input
 from torchscope.trace.inputs import Example
+from torchscope.trace.preserve import preserved
 from torchscope.trace.recorder import Failure, Recorder
 from torchscope.trace.records import GroupRecord, ModuleInfo, Trace
 from torchscope.trace.repeats import mark_repeats
@@ -123,7 +123,7 @@ def measure_latency(  # noqa: PLR0913  # what to run, where, and how often
         call = example.to(device)
         for name, tensor in call.named_tensors():
             recorder.add_input(name, tensor)
-        with _preserved(model, modules, train=train), _hooks(recorder), recorder, torch.no_grad():
+        with preserved(model, modules, train=train), _hooks(recorder), recorder, torch.no_grad():
             start = timer.mark()
             torch.func.functional_call(model, state, call.args, call.kwargs, tie_weights=True, strict=False)
             end = timer.mark()
@@ -211,7 +211,7 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and three s
     call = example.to(device)
     for name, tensor in call.named_tensors():
         recorder.add_input(name, tensor)
-    with _preserved(model, modules, train=train), _hooks(recorder), _recursion_headroom() as limit:
+    with preserved(model, modules, train=train), _hooks(recorder), _recursion_headroom() as limit:
         try:
             with recorder, CostCounter(recorder), _grad_mode(device):
                 output = torch.func.functional_call(
@@ -442,89 +442,3 @@ def _grad_mode(device: torch.device) -> Iterator[None]:
     else:
         with torch.no_grad():
             yield
-
-
-@contextlib.contextmanager
-def _preserved(model: nn.Module, modules: Modules, *, train: bool) -> Iterator[None]:
-    """Put every module attribute, ``training`` flag and the RNG state back, whatever happens.
-
-    Some forwards assign attributes (torchvision's AnchorGenerator caches its anchors on the
-    device of the pass): a meta pass would leave meta tensors behind. Each module's ``__dict__``
-    is restored to the very objects it held before, and so are the entries of its registries:
-    ``functional_call`` puts the stand-ins of a module reachable under two names
-    (``self.b = self.a``, timm's CoaT) back in the wrong order, and some forwards register hooks
-    on their first call and set a flag (transformers' output recorders): keeping the hooks while
-    the flag goes would install them twice on the next call. A module's class is restored too.
-    """
-    attributes: Mapping[nn.Module, dict[str, object]] = {m: dict(vars(m)) for _, m in modules}
-    classes = {module: type(module) for module in attributes}
-    # registries that live in `attributes`: the same objects, whose entries are restored as well.
-    # Most are empty hook registries: those are remembered as None rather than copied (copying
-    # thousands of OrderedDicts through `copy.copy` took ~10 ms of an EfficientNet-B0 trace).
-    registries: list[tuple[Registry, Registry | None]] = [
-        (registry, registry.copy() if registry else None)
-        for before in attributes.values()
-        for name in _REGISTRIES
-        if isinstance(registry := before.get(name), dict | set)
-    ]
-    initialized = torch.cuda.is_initialized()  # type: ignore[no-untyped-call]  # untyped in torch
-    cuda = list(range(torch.cuda.device_count())) if initialized else []
-    with torch.random.fork_rng(devices=cuda):
-        try:
-            model.train(train)
-            yield
-        finally:
-            for module, before in attributes.items():
-                now = vars(module)
-                for key in [k for k in now if k not in before]:
-                    del now[key]
-                for key, value in before.items():
-                    if now.get(key, _MISSING) is not value:
-                        now[key] = value
-            _restore(registries)
-            for module, cls in classes.items():
-                if type(module) is not cls:
-                    module.__class__ = cls
-
-
-# what nn.Module keeps in its own dicts and sets: parameters, buffers, children and hooks
-_REGISTRIES = (
-    "_parameters",
-    "_buffers",
-    "_non_persistent_buffers_set",
-    "_modules",
-    "_forward_hooks",
-    "_forward_hooks_with_kwargs",
-    "_forward_hooks_always_called",
-    "_forward_pre_hooks",
-    "_forward_pre_hooks_with_kwargs",
-    "_backward_hooks",
-    "_backward_pre_hooks",
-    "_state_dict_hooks",
-    "_state_dict_pre_hooks",
-    "_load_state_dict_pre_hooks",
-    "_load_state_dict_post_hooks",
-)
-
-
-Registry = dict[str, Any] | set[str]
-
-
-def _restore(registries: list[tuple[Registry, Registry | None]]) -> None:
-    """Give each registry its entries back (None: it was empty)."""
-    for registry, entries in registries:
-        if entries is None:
-            if registry:
-                registry.clear()
-        elif _changed(registry, entries):
-            registry.clear()
-            registry.update(entries)  # type: ignore[arg-type]  # the same kind as its copy
-
-
-def _changed(now: dict[str, Any] | set[str], before: dict[str, Any] | set[str]) -> bool:
-    if isinstance(now, set) or isinstance(before, set):
-        return now != before
-    return now.keys() != before.keys() or any(now[k] is not v for k, v in before.items())
-
-
-_MISSING = object()
