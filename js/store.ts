@@ -239,6 +239,7 @@ function emptyPayload(): Payload {
     nodes: [],
     groups: [],
     edges: [],
+    roots: [],
     totals: {},
   };
 }
