@@ -4,7 +4,8 @@ Each op's cost comes from the registry (:mod:`torchscope.costs`) and goes to wha
 :class:`Charges` it was given (the recorder, which knows the node running now). On meta, two
 things keep this fast without changing a count:
 
-* an op whose result is trivially shaped like its input is answered by :mod:`.fastpaths`;
+* an op whose result is trivially shaped like its input is answered by :mod:`.fastpaths`
+  (and one whose meta kernel disagrees with the real ones is handled by :mod:`.metakernels`);
 * an op that returns fresh tensors (no aliasing, no mutation) is remembered by its arguments'
   metadata (shapes, strides, dtypes and the other arguments): the same call later in the pass
   (the next of 12 identical blocks) gets new empty tensors with the remembered metadata and the
@@ -21,6 +22,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from torchscope import costs
 from torchscope.trace.fastpaths import meta_binary, meta_unary
+from torchscope.trace.metakernels import check_operand_dtypes, run_kernel
 
 
 class Charges(Protocol):
@@ -54,7 +56,7 @@ class CostCounter(TorchDispatchMode):  # type: ignore[no-untyped-call]  # untype
             self.recorder.charge(func, cost)
             made = [torch.empty_strided(*spec[:2], dtype=spec[2], device="meta") for spec in specs]
             return made[0] if len(made) == 1 else tuple(made)
-        _check_operand_dtypes(func, args)
+        check_operand_dtypes(func, args)
         out = meta_unary(func, args)
         if out is None:
             out = meta_binary(func, args)
@@ -69,7 +71,7 @@ class CostCounter(TorchDispatchMode):  # type: ignore[no-untyped-call]  # untype
 
 def _kernel(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:  # noqa: ANN401  # an ATen op
     # its own frame, so that a profile shows what the real (or meta) kernels cost
-    return func(*args, **kwargs)
+    return run_kernel(func, args, kwargs)
 
 
 _Spec = tuple[tuple[int, ...], tuple[int, ...], torch.dtype]
@@ -145,41 +147,3 @@ def _specs(out: object, args: tuple[Any, ...]) -> list[_Spec] | None:
             return None
         specs.append((tuple(result.shape), result.stride(), result.dtype))
     return specs
-
-
-def _check_operand_dtypes(func: Any, args: tuple[Any, ...]) -> None:  # noqa: ANN401  # an ATen op
-    """Refuse, on meta, the mixed-dtype matmuls and convolutions that real kernels refuse.
-
-    The meta kernels of ``mm``, ``addmm``, ``convolution``... only check shapes: an ``int64``
-    input to a float ``Linear`` would trace on meta, although no real run can do it. Raising the
-    error the real kernel would raise keeps a meta trace honest about what the model can run.
-    """
-    positions = _SAME_DTYPE_OPERANDS.get(str(getattr(func, "overloadpacket", "")))
-    if positions is None:
-        return
-    first, second = (args[i] if i < len(args) else None for i in positions)
-    if (
-        isinstance(first, torch.Tensor)
-        and isinstance(second, torch.Tensor)
-        and first.device.type == "meta"
-        and first.dtype != second.dtype
-    ):
-        a, b = (str(t.dtype).removeprefix("torch.") for t in (first, second))
-        raise RuntimeError(
-            f"{func.overloadpacket}: expected both operands to have the same dtype, but got {a} and {b}"
-        )
-
-
-# matmul- and convolution-like ops: the argument positions whose dtypes the real kernels require equal
-_SAME_DTYPE_OPERANDS = {
-    "aten.mm": (0, 1),
-    "aten.bmm": (0, 1),
-    "aten.mv": (0, 1),
-    "aten.dot": (0, 1),
-    "aten.addmm": (1, 2),
-    "aten.baddbmm": (1, 2),
-    "aten.addbmm": (1, 2),
-    "aten.addmv": (1, 2),
-    "aten.convolution": (0, 1),
-    "aten._convolution": (0, 1),
-}
