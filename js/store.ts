@@ -107,7 +107,7 @@ export class Store {
       this.setExpanded(
         defaultExpanded(
           this.state.hierarchy,
-          undefined,
+          budgetFor(this.state.height),
           this.visibleOptions(this.state.bookkeeping),
         ),
       );

@@ -63,6 +63,15 @@ function factsOf(hierarchy: Hierarchy): Facts {
 
 /** Replace the long edges of every broadcast source in `graph` by stubs (see the header). */
 export function stubBroadcasts(graph: VisibleGraph, hierarchy: Hierarchy): void {
+  // most views have no source with that many consumers: find out before building anything
+  const fanOut = new Map<string, number>();
+  let widest = 0;
+  for (const edge of graph.edges) {
+    const n = (fanOut.get(edge.source) ?? 0) + 1;
+    fanOut.set(edge.source, n);
+    if (n > widest) widest = n;
+  }
+  if (widest < BROADCAST_MIN) return;
   const { spine, repeated } = factsOf(hierarchy);
   const items = new Map(graph.items.map((item, i) => [item.id, { item, order: i }]));
   const onSpine = new Set<string>();
@@ -72,6 +81,7 @@ export function stubBroadcasts(graph: VisibleGraph, hierarchy: Hierarchy): void 
   }
   const bySource = new Map<string, VisibleEdge[]>();
   for (const edge of graph.edges) {
+    if ((fanOut.get(edge.source) ?? 0) < BROADCAST_MIN) continue;
     const list = bySource.get(edge.source) ?? [];
     list.push(edge);
     bySource.set(edge.source, list);

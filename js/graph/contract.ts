@@ -27,6 +27,9 @@ export interface Contracted {
   downstream: Map<string, string>;
 }
 
+/** The `via` of every edge without bookkeeping: shared and never changed (a merge makes a new list). */
+const NO_VIA: string[] = [];
+
 /** Visible boxes feeding a hidden node, each with the hidden nodes passed on the way. */
 type Sources = Map<string, string[]>;
 
@@ -81,11 +84,11 @@ export function contract(
         shape: edge.shape,
         dtype: edge.dtype,
         count: 1,
-        via: [...via],
+        via: via.length === 0 ? NO_VIA : [...via],
       });
     } else {
       known.count += 1;
-      known.via = union(known.via, via);
+      if (via.length > 0) known.via = union(known.via, via);
     }
     for (const id of via) {
       if (!markers.has(id)) markers.set(id, key);

@@ -53,8 +53,8 @@ export interface LayoutInput {
 export type LayoutCache = Map<string, Arrangement>;
 
 export const NODE_WIDTH = 200;
-export const NODE_HEIGHT = 56;
-export const GROUP_HEIGHT = 70;
+export const NODE_HEIGHT = 48;
+export const GROUP_HEIGHT = 62;
 export const STUB_WIDTH = 160;
 export const STUB_HEIGHT = 30;
 /** Room for a group's title bar above its interior, and around its interior. */

@@ -125,14 +125,20 @@ export function describe(entry: Entry, state: ViewState): Description {
     label,
     detail,
     cost,
-    // an index alone ("1") names nothing: keep the path it is an index in ("features.1")
-    title: generic ? (/^\d+$/.test(short) ? label : short) : op,
+    title: generic ? shortTitle(short, label) : op,
     suffix,
     name: generic ? (detail.split(" · ")[0] ?? "") : short,
-    lines: [line(op, true), line(label), line(detail), line(cost)],
+    lines: generic
+      ? [line(shortTitle(short, label), true), line(op), line(detail), line(cost)]
+      : [line(op, true), line(label), line(detail), line(cost)],
     toggle: "expand",
     failed: false,
   };
+}
+
+/** A name to title a box by: an index alone ("1") names nothing, so it keeps its path. */
+function shortTitle(short: string, label: string): string {
+  return /^\d+$/.test(short) ? label : short;
 }
 
 /** A run of names as one: `h.1` to `h.11` is `h.1–11`, `layers.0` to `layers.31` `layers.0–31`. */

@@ -97,7 +97,7 @@ function fullLines(box: SceneBox, measure: Measure): TextRun[] {
 
 function overview(box: SceneBox, k: number, measure: Measure): TextRun[] {
   const room = box.width * 0.92;
-  const withName = box.name !== "" && box.height * k >= 22;
+  const withName = box.name !== "" && box.height * k >= 20;
   let size = Math.min(OVERVIEW_PX / k, box.height * (withName ? 0.42 : 0.6));
   const whole = `${box.title}${box.suffix}`;
   const wide = measure(whole, size, true);

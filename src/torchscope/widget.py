@@ -36,7 +36,7 @@ class ModelView(anywidget.AnyWidget):
     selected = traitlets.Unicode("").tag(sync=True)
     expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)
     metric = traitlets.Unicode("").tag(sync=True)
-    height = traitlets.Int(760, min=120).tag(sync=True)
+    height = traitlets.Int(800, min=120).tag(sync=True)
     # draw bookkeeping ops (views, reshapes, casts...) as boxes instead of markers on their edges
     bookkeeping = traitlets.Bool(default_value=False).tag(sync=True)
 

@@ -260,6 +260,8 @@ class NotebookPage:
 
     def click_node(self, index: int, node_id: str, *, toggle: bool = False) -> None:
         """Click box ``node_id`` in the canvas (its centre, or its expand/collapse handle)."""
+        # a tall widget in a cell may sit partly above or below the window: bring the canvas in
+        self.diagram(index).locator(".ts-canvas").scroll_into_view_if_needed()
         box = self.wait_drawn(index, node_id)
         canvas = self.diagram(index).locator(".ts-canvas").bounding_box()
         assert canvas is not None

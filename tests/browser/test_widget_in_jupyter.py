@@ -120,7 +120,8 @@ def test_orientation_from_python_and_from_the_toolbar(
     assert abs(x0 - x1) < 1 < y1 - y0, "top to bottom: one column, going down"
 
     nb.run_cell(1)
-    expect(nb.widget(0).locator('[data-action="orientation"]')).to_have_text("Left → right")
+    # the toggle names what a click will do: go back
+    expect(nb.widget(0).locator('[data-action="orientation"]')).to_have_text("Top → bottom")
     first = nb.wait_drawn(0, "features.0")
     # re-laid out once features.1 sits level with features.0
     second = nb.wait_drawn(0, "features.1", lambda b: abs(b["y"] - first["y"]) < 1)

@@ -132,8 +132,8 @@ describe("the first view", () => {
   });
 
   it("lets a taller widget open a longer chain, within bounds", () => {
-    // 760 px × 0.7 for the diagram, 88 units a rank, names legible down to zoom 0.38
-    expect(budgetFor(760).ranks).toBe(Math.floor((760 * 0.7) / (88 * 0.38)));
+    // 800 px × 0.7 for the diagram, 80 units a rank, titles legible down to zoom 0.27
+    expect(budgetFor(800).ranks).toBe(Math.floor((800 * 0.7) / (80 * 0.27)));
     expect(budgetFor(1000).ranks).toBeGreaterThan(budgetFor(760).ranks);
     expect(budgetFor(100).ranks).toBe(8);
     expect(budgetFor(10_000).ranks).toBe(26);
