@@ -6,6 +6,7 @@ from torchscope.api import draw_model, model_stats, save_html, trace
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
 from torchscope.schema import SCHEMA_VERSION
+from torchscope.sources import LoadedModel, SourceError, load_model
 from torchscope.stats import StatsTable
 from torchscope.widget import ModelView
 
@@ -17,13 +18,16 @@ except metadata.PackageNotFoundError:  # run from a source tree that was never i
 
 __all__ = [
     "SCHEMA_VERSION",
+    "LoadedModel",
     "ModelGraph",
     "ModelView",
+    "SourceError",
     "StatsTable",
     "TraceError",
     "TraceWarning",
     "__version__",
     "draw_model",
+    "load_model",
     "model_stats",
     "save_html",
     "trace",
