@@ -152,7 +152,8 @@ def _torchvision(spec: str, batch: int) -> LoadedModel:
     name = _name(spec, "torchvision:NAME")
     models = _require("torchvision", f"torchvision:{name}").models
     if name not in models.list_models():
-        near = [m for m in models.list_models() if name.lower() in m][:6]
+        found = (m for m in models.list_models() if name.lower() in m)
+        near = sorted(found, key=lambda m: (m.find(name.lower()), m))[:6]
         hint = f"; similar names: {', '.join(near)}" if near else ""
         raise SourceError(f"torchvision has no model {name!r}{hint}")
     family = next(
@@ -169,7 +170,7 @@ def _torchvision(spec: str, batch: int) -> LoadedModel:
         lambda: models.get_model(name, weights=None, **options), "cpu" if family in _NEEDS_VALUES else "meta"
     )
     weights = models.get_model_weights(name).DEFAULT if name in _with_weights(models) else None
-    preset = weights.transforms.keywords if weights is not None else {}
+    preset = getattr(weights.transforms, "keywords", {}) if weights is not None else {}
     crop = _first(preset.get("crop_size") or preset.get("resize_size")) or 224
     args: tuple[object, ...]
     if family == "video":
