@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import torch
 
-from torchscope import exports, schema, stats
+from torchscope import exports, model_explorer, schema, stats
 from torchscope.trace import GroupRecord, NodeRecord, TensorMeta, Trace
 
 if TYPE_CHECKING:
@@ -112,6 +112,15 @@ class ModelGraph:
         (``total_macs``…). :mod:`torchscope.exports` lists them all.
         """
         return exports.write_graphml(self.to_json(), path)
+
+    def to_model_explorer(self, path: str | Path) -> list[Path]:
+        """Write Model Explorer's graph JSON to ``path`` and one node-data JSON per statistic beside it.
+
+        ``model.json`` gets ``model.macs.json``, ``model.flops.json``…; open them with
+        ``model-explorer model.json --node_data_paths=model.macs.json``. Returns every path written;
+        :mod:`torchscope.model_explorer` describes the layout.
+        """
+        return model_explorer.write_model_explorer(self.to_json(), path)
 
     def to_dot(self, orientation: str = "TB") -> str:
         """Return Graphviz DOT text: module groups as nested clusters, tensor shapes on the edges.
