@@ -1,7 +1,7 @@
 """torch.export programs as a graph source: the same payload, the same costs as the eager trace.
 
-The zoo comparison runs one model per torchvision classification family (``bench/export.py``
-sweeps all of them); the eager trace's totals are the reference, and they in turn match
+The zoo comparison runs a fixed sample of torchvision's classification models in CI
+(``bench/export.py`` sweeps all of them); the eager trace's totals are the reference, and they in turn match
 torchvision's published ``_ops`` and ``num_params`` (tests/test_zoo.py).
 """
 
@@ -17,12 +17,11 @@ import torchscope
 from torchscope import schema
 from torchscope.sources import load_model
 
-FAMILIES = [
-    "alexnet", "convnext_tiny", "densenet121", "efficientnet_b0", "efficientnet_v2_s", "googlenet",
-    "inception_v3", "maxvit_t", "mnasnet0_5", "mobilenet_v2", "mobilenet_v3_small", "regnet_x_400mf",
-    "resnet18", "resnext50_32x4d", "shufflenet_v2_x0_5", "squeezenet1_0", "swin_t", "swin_v2_t", "vgg11",
-    "vit_b_16",
-]  # fmt: skip
+# a fixed sample that covers what differs between the two sources: eval-mode Dropout (alexnet),
+# in-place ops outside leaf modules (googlenet), squeeze-excitation (mobilenet_v3), fused attention
+# (vit), a module that reads its children's weights without calling them (swin); bench/export.py
+# compares every classification model
+FAMILIES = ["alexnet", "resnet18", "googlenet", "mobilenet_v3_small", "vit_b_16", "swin_t"]
 COMPARED = ("params", "params_trainable", "macs", "flops", "param_bytes", "buffer_bytes")
 
 
