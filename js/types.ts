@@ -21,6 +21,8 @@ export interface ModelInfo {
   device: string;
   dtype: string;
   torch_version: string;
+  /** How the model was drawn where that is not obvious (unwrapped from torch.compile, say). */
+  notes?: string[];
 }
 
 export interface Column {
@@ -54,6 +56,8 @@ export interface Group {
   children: string[];
   stats: Record<string, StatValue>;
   repeat_of?: string;
+  /** "structure": a returned (or passed-in) structure such as a cache, not a module call. */
+  kind?: "structure";
 }
 
 export interface Edge {
@@ -70,6 +74,8 @@ export interface Payload {
   nodes: GraphNode[];
   groups: Group[];
   edges: Edge[];
+  /** Members without a parent (inputs, top-level groups and nodes, outputs), in call order. */
+  roots: string[];
   totals: Record<string, StatValue>;
 }
 
@@ -83,6 +89,8 @@ export interface Traits {
   expanded: string[];
   metric: string;
   height: number;
+  /** Draw bookkeeping ops as boxes instead of markers on their edges. */
+  bookkeeping: boolean;
 }
 
 /** Why a value is not a valid payload, naming the field (e.g. `nodes[3].parent`). */
@@ -102,7 +110,7 @@ export function validatePayload(value: unknown): Payload {
   if (p.schema !== SCHEMA_VERSION) {
     throw new SchemaError(`schema: expected ${SCHEMA_VERSION}, got ${String(p.schema)}`);
   }
-  for (const key of ["columns", "nodes", "groups", "edges"] as const) {
+  for (const key of ["columns", "nodes", "groups", "edges", "roots"] as const) {
     if (!Array.isArray(p[key])) throw new SchemaError(`${key}: expected a list`);
   }
   const payload = value as Payload;

@@ -11,7 +11,8 @@ import torch
 import torchvision
 
 import torchscope
-from torchscope.trace import costing
+from torchscope import costs
+from torchscope.trace import costing, fastpaths
 
 aten = torch.ops.aten
 BROADCASTS = [
@@ -43,14 +44,14 @@ def test_binary_fast_path_matches_the_meta_kernel(
         2,
         0.5,
     ):
-        fast = costing._meta_binary(op, (x, other))  # noqa: SLF001
+        fast = fastpaths.meta_binary(op, (x, other))
         if fast is not None:
             assert _meta(fast) == _meta(op(x, other))  # type: ignore[operator]
 
 
 def test_binary_fast_path_leaves_channels_last_to_the_kernel() -> None:
     x = torch.empty(1, 8, 4, 4, device="meta").to(memory_format=torch.channels_last)
-    assert costing._meta_binary(aten.mul.Tensor, (x, torch.empty(1, 8, 1, 1, device="meta"))) is None  # noqa: SLF001
+    assert fastpaths.meta_binary(aten.mul.Tensor, (x, torch.empty(1, 8, 1, 1, device="meta"))) is None
 
 
 @pytest.mark.parametrize(
@@ -63,7 +64,7 @@ def test_binary_fast_path_leaves_channels_last_to_the_kernel() -> None:
 )
 def test_unary_fast_path_matches_the_meta_kernel(dtype: torch.dtype, op: object) -> None:
     x = torch.empty(2, 3, dtype=dtype, device="meta")
-    fast = costing._meta_unary(op, (x,))  # noqa: SLF001
+    fast = fastpaths.meta_unary(op, (x,))
     if fast is not None:
         assert _meta(fast) == _meta(op(x))  # type: ignore[operator]
 
@@ -75,3 +76,30 @@ def test_remembered_results_change_nothing(name: str) -> None:
     with mock.patch.object(costing, "_memo_key", return_value=None):
         computed = torchscope.trace(model, [1, 3, 64, 64]).to_json()
     assert remembered == computed
+
+
+class _Norms(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bn = torch.nn.BatchNorm2d(4)
+        self.plain = torch.nn.BatchNorm2d(4, affine=False, track_running_stats=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.plain(self.bn(x))
+
+
+def test_the_batch_norm_shortcut_changes_nothing_but_the_time() -> None:
+    model = _Norms()
+    fast = torchscope.trace(model, [2, 4, 5, 5]).to_json()
+    with mock.patch.dict(fastpaths.META_SHORTCUTS, clear=True):
+        slow = torchscope.trace(model, [2, 4, 5, 5]).to_json()
+    assert fast == slow
+    # one FLOP per element normalised, by hand: 2·4·5·5 per norm
+    assert fast["totals"]["flops"] == 2 * 200
+
+
+def test_the_batch_norm_shortcut_charges_what_the_registry_says() -> None:
+    seven = costs.OpCost(flops=7)
+    with mock.patch.dict(costs._FORMULAS, {aten.native_batch_norm: lambda *_: seven}):  # noqa: SLF001
+        payload = torchscope.trace(_Norms(), [2, 4, 5, 5]).to_json()
+    assert payload["totals"]["flops"] == 2 * 7

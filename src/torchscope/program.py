@@ -33,9 +33,9 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from torchscope import costs
 from torchscope.trace import LEAF_TYPES, EdgeRecord, GroupRecord, NodeRecord, TensorMeta, Trace
+from torchscope.trace.ownership import module_infos
 from torchscope.trace.records import CostRecord
 from torchscope.trace.repeats import mark_repeats
-from torchscope.trace.run import module_infos
 from torchscope.trace.values import SKIP, attr_value
 
 _ALIASES = frozenset({"alias", "detach", "lift_fresh_copy"})
@@ -123,6 +123,7 @@ class _Reader:
                     self._add(NodeRecord(id=node.name, kind="input", op="Input", label=node.name, parent=None,
                                          outputs=[_tensor(node.meta["val"])]))  # fmt: skip
                     self.owner[node] = node.name
+                    self.top_level.append(node.name)
             elif node.op == "call_function":
                 self._call(node)
             elif node.op == "output":
@@ -141,6 +142,7 @@ class _Reader:
             nodes=self.nodes,
             groups=groups,
             edges=edges,
+            top_level=self.top_level,
             module_types={p: t.rsplit(".", 1)[-1] for p, t in self.types.items()},
             modules=module_infos(model),
             unattributed=self.unattributed,
@@ -228,6 +230,7 @@ class _Reader:
             self._add(
                 NodeRecord(id=out_id, kind="output", op="Output", label=out_id, parent=None, inputs=[meta])
             )
+            self.top_level.append(out_id)
             source = self.owner.get(value)
             if source:
                 self.edges[(source, out_id)] = EdgeRecord(source, out_id, meta)
@@ -254,7 +257,9 @@ class _Reader:
         return parent
 
     def _attach(self, parent: str | None, member: str) -> None:
-        if parent is not None:
+        if parent is None:
+            self.top_level.append(member)
+        else:
             self.groups[parent].children.append(member)
 
     def _function_id(self, parent: str | None, op: str) -> str:
