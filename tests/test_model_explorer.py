@@ -3,7 +3,7 @@
 The files are rebuilt into ``model_explorer``'s own dataclasses (``graph_builder`` and
 ``node_data_builder``), field by field, so an unknown or misspelt field fails; then serialised by
 its own functions and compared with what we wrote. The web app's JSON adapter (browser test:
-tests/browser/test_model_explorer.py) loads the same files in Model Explorer itself.
+tests/browser/test_model_explorer_page.py) loads the same files in Model Explorer itself.
 """
 
 from __future__ import annotations
