@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -31,7 +32,7 @@ def test_gallery_writes_a_page_per_diagram_and_an_index(tmp_path: Path, capsys, 
     # the quick start draws AlexNet twice (its own view and the tensorwatch tutorial's call)
     assert pages == ["index.html", "quickstart-1-AlexNet.html", "quickstart-2-AlexNet.html"]
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert gallery.question(quickstart) in index
+    assert html.escape(gallery.question(quickstart)) in index
     assert 'href="quickstart-1-AlexNet.html"' in index
     page = (tmp_path / "quickstart-1-AlexNet.html").read_text(encoding="utf-8")
     state = json.loads(re.search(r'id="torchscope-state">(.*?)</script>', page, re.DOTALL).group(1))
