@@ -8,6 +8,8 @@ scripts/setup.sh
 VENV=${TORCHSCOPE_VENV:-$PWD/.venv}
 
 "$VENV/bin/python" -m torchscope demo -o alexnet.html
+# the notebook is ours: trusted, it opens without the server's "not trusted" warning
+"$VENV/bin/jupyter" trust notebooks/quickstart.ipynb >/dev/null
 
 PORT=${TORCHSCOPE_PORT:-$("$VENV/bin/python" - <<'PY'
 import socket
@@ -24,8 +26,12 @@ PY
 TOKEN=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(24))')
 URL="http://127.0.0.1:$PORT/lab/tree/notebooks/quickstart.ipynb?token=$TOKEN"
 
+# A quiet log with nothing to worry about: kernels get CurveZMQ keys (their kernelspec supports it;
+# without, ipykernel warns that its TCP traffic is plain text), and the websocket ping timeout is
+# one ping interval, as tornado >= 6.5 requires (it warns about jupyter_server's default of three)
 args=(--ip=127.0.0.1 "--port=$PORT" --ServerApp.port_retries=0 --ServerApp.root_dir="$PWD"
-  "--IdentityProvider.token=$TOKEN")
+  "--IdentityProvider.token=$TOKEN" --KernelManager.transport_encryption=auto
+  --ServerApp.tornado_settings=ws_ping_timeout=30000)
 [[ $EUID -eq 0 ]] && args+=(--ServerApp.allow_root=True)
 [[ -z ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]] && args+=(--no-browser)
 cat <<MSG

@@ -80,3 +80,35 @@ def test_quickstart_runs_the_tensorwatch_tutorial_calls_unchanged(tmp_path: Path
     html = "".join(o.get("data", {}).get("text/html", "") for o in table.outputs)
     assert "<table" in html
     assert "features.0" in html
+
+
+def test_every_notebook_opens_with_the_question_it_answers() -> None:
+    for path in NOTEBOOKS:
+        first = nbformat.read(path, as_version=4).cells[0]
+        heading = first.source.splitlines()[0]
+        assert first.cell_type == "markdown", path.name
+        assert heading.startswith("# "), path.name
+        assert "?" in heading, f"{path.name} opens with {heading!r}, not a question"
+
+
+def _outputs(nb: nbformat.NotebookNode) -> str:
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+@pytest.mark.slow
+def test_the_moe_notebook_counts_the_experts_by_hand(tmp_path: Path) -> None:
+    nb = _execute(NOTEBOOKS[0].parent / "transformers_causal_lm.ipynb", tmp_path)
+    printed = _outputs(nb)
+    # 4 layers × (256 tokens × 2 experts × 3 × 256 × 512 + router 256 × 256 × 8), computed here
+    experts = 4 * (256 * 2 * 3 * 256 * 512 + 256 * 256 * 8)
+    assert f"MixtralSparseMoeBlock     {experts / 1e9:.3f} GMACs" in printed
+    assert sum(WIDGET_MIME in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])) == 1
+
+
+@pytest.mark.slow
+def test_the_timm_notebook_matches_the_published_resnet50(tmp_path: Path) -> None:
+    nb = _execute(NOTEBOOKS[0].parent / "timm_backbones.ipynb", tmp_path)
+    meta = torchvision.models.get_model_weights("resnet50").DEFAULT.meta  # the same architecture
+    line = next(s for s in _outputs(nb).splitlines() if s.startswith("resnet50") and " 224 " in s)
+    assert f"{meta['_ops']:.2f}" in line
+    assert f"{meta['num_params'] / 1e6:.1f}M" in line

@@ -34,6 +34,7 @@ def test_quickstart_writes_the_page_and_serves_the_notebook(tmp_path: Path) -> N
         "TORCHSCOPE_PORT": str(_free_port()),
         "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
     }
     env.pop("DISPLAY", None)
     with log.open("w") as out:
@@ -54,17 +55,43 @@ def test_quickstart_writes_the_page_and_serves_the_notebook(tmp_path: Path) -> N
         sources = [c["source"] for c in notebook["content"]["cells"]]
         assert any("ts.draw_model(alexnet, [1, 3, 224, 224])" in s for s in sources)
         assert any("ts.model_stats(alexnet, [1, 3, 224, 224])" in s for s in sources)
+        # what the newcomer's page does next: Lab checks its build (Node runs yarn.js), a kernel starts
+        assert _get_json(f"{base}/lab/api/build?token={token}", process)["status"] == "stable"
+        kernel = _get_json(f"{base}/api/kernels?token={token}", process, data={})
+        _wait_for_line(log, f"Kernel started: {kernel['id']}", process)
+        time.sleep(3)  # the kernel's own start-up lines, which land in the same log
+        assert _noise(log.read_text()) == []
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
 
 
-def _get_json(url: str, process: subprocess.Popen[bytes]) -> dict[str, Any]:
-    """GET ``url`` once the server answers (the script prints its URL before the server is up)."""
+# what a clean start never prints: stack traces, minified code, warnings and errors of any part
+_NOISE = re.compile(r"Traceback|Dynamic require|Could not determine|WARNING|Error|^\[[WEC] ", re.MULTILINE)
+
+
+def _noise(log: str) -> list[str]:
+    return [line[:300] for line in log.splitlines() if _NOISE.search(line)]
+
+
+def _wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while text not in log.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"the server never logged {text!r}:\n{log.read_text()[-3000:]}")
+        time.sleep(0.5)
+
+
+def _get_json(
+    url: str, process: subprocess.Popen[bytes], data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """GET ``url`` (POST ``data``) once the server answers (the URL is printed before it is up)."""
     deadline = time.monotonic() + 120
+    body = None if data is None else json.dumps(data).encode()
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310  # loopback URL
+            request = urllib.request.Request(url, data=body)  # noqa: S310  # loopback URL
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310  # loopback URL
                 return cast("dict[str, Any]", json.load(response))
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:

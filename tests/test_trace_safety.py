@@ -213,9 +213,9 @@ def test_a_failing_functional_op_outside_modules_gets_a_marked_node() -> None:
     ("call", "error", "message"),
     [
         (
-            lambda: torchscope.trace("not a model", [1, 3]),
+            lambda: torchscope.trace(42, [1, 3]),
             TypeError,
-            "model must be a torch.nn.Module, got str",
+            "model must be a torch.nn.Module, a torch.export.ExportedProgram or a model spec .*, got int",
         ),
         (
             lambda: torchscope.trace(nn.Linear(3, 2), [1, 0]),

@@ -11,7 +11,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[1]
-SOURCES = ["pyproject.toml", "README.md", "package.json", "package-lock.json", "tsconfig.json", "js", "src"]
+SOURCES = [
+    "pyproject.toml",
+    "README.md",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "js",
+    "src",
+    "notebooks",
+]
 
 
 @pytest.mark.slow
@@ -46,5 +55,6 @@ def test_wheel_built_from_clean_sources_contains_the_bundle(tmp_path: Path) -> N
         names = set(archive.namelist())
         bundle = archive.read("torchscope/static/widget.js").decode()
     assert {"torchscope/static/widget.css", "torchscope/py.typed", "torchscope/schema.py"} <= names
+    assert "torchscope/notebooks/quickstart.ipynb" in names  # for `torchscope gallery`
     assert "mountStandalone" in bundle
     assert not any(name.startswith(("js/", "tests/", "node_modules/")) for name in names)

@@ -1,23 +1,33 @@
 """torchscope: see a PyTorch model — its layers, tensor flow, shapes and costs."""
 
+from importlib import metadata
+
 from torchscope.api import draw_model, model_stats, save_html, trace
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
 from torchscope.schema import SCHEMA_VERSION
+from torchscope.sources import LoadedModel, SourceError, load_model
 from torchscope.stats import StatsTable
 from torchscope.widget import ModelView
 
-__version__ = "0.1.0"
+# the one version number is pyproject.toml's; package.json carries the same (tests/test_startup.py)
+try:
+    __version__ = metadata.version("torchscope")
+except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "SCHEMA_VERSION",
+    "LoadedModel",
     "ModelGraph",
     "ModelView",
+    "SourceError",
     "StatsTable",
     "TraceError",
     "TraceWarning",
     "__version__",
     "draw_model",
+    "load_model",
     "model_stats",
     "save_html",
     "trace",

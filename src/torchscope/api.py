@@ -12,14 +12,19 @@ from torch import nn
 
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
+from torchscope.program import trace_program
 from torchscope.progress import progress
+from torchscope.sources import LoadedModel, load_model
 from torchscope.stats import StatsTable
 from torchscope.trace import build_example, trace_model
 from torchscope.widget import ORIENTATIONS, ModelView
 
+# What `trace`, `draw_model` and `model_stats` take as the model
+Model = nn.Module | torch.export.ExportedProgram | LoadedModel | str | Path
+
 
 def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five switches
-    model: nn.Module,
+    model: Model,
     input_shape: object = None,
     *,
     inputs: object = None,
@@ -36,6 +41,10 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
     model
         any ``torch.nn.Module``. It is not moved, copied or changed: parameters, buffers,
         ``training`` flags, hooks, gradients and the RNG state are as before, even if it fails.
+        Or a ``torch.export.ExportedProgram`` (its FX graph is read: it carries its own inputs),
+        or a spec that :func:`torchscope.load_model` builds (``"hf:path/to/config.json"``,
+        ``"timm:resnet50"``, ``"torchvision:vit_b_16"``, ``"model.pt2"``), whose inputs are
+        inferred when none are given.
     input_shape
         one shape (``[1, 3, 224, 224]``) or a list of shapes, one per positional input.
     inputs
@@ -65,6 +74,25 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
     for name, flag in (("train", train), ("measure", measure)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
+    given = input_shape is not None or inputs is not None or kwargs is not None
+    if isinstance(model, str | Path):
+        model = load_model(model)
+    if isinstance(model, LoadedModel):
+        loaded, model = model, model.model
+        if not given and not isinstance(model, torch.export.ExportedProgram):
+            args, keywords = loaded.example()
+            inputs, kwargs = (args or None), keywords
+    if isinstance(model, torch.export.ExportedProgram):
+        if given:
+            raise ValueError(
+                "an exported program carries its own example inputs; pass no input_shape or inputs"
+            )
+        return ModelGraph(trace_program(model))
+    if not isinstance(model, nn.Module):
+        raise TypeError(
+            "model must be a torch.nn.Module, a torch.export.ExportedProgram or a model spec such as "
+            f"'timm:resnet50' or 'hf:path/to/config.json', got {type(model).__name__}"
+        )
     example = build_example(input_shape, inputs, kwargs, dtype)
     return ModelGraph(trace_model(model, example, device, train=train, measure=measure))
 
@@ -88,7 +116,7 @@ def _check_trace_args(caller: str, trace_args: Mapping[str, object]) -> None:
 
 
 def draw_model(
-    model: nn.Module,
+    model: Model,
     input_shape: object = None,
     orientation: str = "TB",
     **trace_args: object,
@@ -103,7 +131,7 @@ def draw_model(
         raise ValueError(f"orientation must be one of {ORIENTATIONS}, got {orientation!r}")
     _check_trace_args("draw_model", trace_args)
     try:
-        with progress(f"tracing {type(model).__name__}"):
+        with progress(f"tracing {_name(model)}"):
             graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
     except TraceError as error:
         # a failure still shows something: the graph up to the failing layer, which is marked
@@ -113,7 +141,7 @@ def draw_model(
 
 
 def model_stats(
-    model: nn.Module, input_shape: object = None, *, depth: int | None = None, **trace_args: object
+    model: Model, input_shape: object = None, *, depth: int | None = None, **trace_args: object
 ) -> StatsTable:
     """Trace ``model`` and return its per-layer statistics table.
 
@@ -126,13 +154,19 @@ def model_stats(
     if depth is not None and depth < 1:
         raise ValueError(f"depth must be at least 1 (the top-level modules), got {depth}")
     _check_trace_args("model_stats", trace_args)
-    with progress(f"tracing {type(model).__name__}"):
+    with progress(f"tracing {_name(model)}"):
         graph = trace(model, input_shape, **trace_args)  # type: ignore[arg-type]  # checked by trace
     return StatsTable.from_payload(graph.to_json(), depth=depth)
 
 
 def save_html(
-    model: nn.Module, input_shape: object, path: str | Path, orientation: str = "TB", **trace_args: object
+    model: Model, input_shape: object, path: str | Path, orientation: str = "TB", **trace_args: object
 ) -> Path:
     """Trace ``model`` and write its diagram as one self-contained HTML page."""
     return draw_model(model, input_shape, orientation, **trace_args).save_html(path)
+
+
+def _name(model: Model) -> str:
+    if isinstance(model, str | Path):
+        return str(model)
+    return model.name if isinstance(model, LoadedModel) else type(model).__name__

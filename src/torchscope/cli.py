@@ -5,11 +5,21 @@
     torchscope draw torchvision.models:resnet50 --input-shape 1,3,224,224 -o resnet50.html
     torchscope draw torchvision.models:resnet50 --input-shape 1,3,224,224 -o resnet50.dot  # or .graphml
     torchscope stats torchvision.models:resnet50 --input-shape 1,3,224,224 --depth 1 --sort flops
+    torchscope draw hf:path/to/Llama-3-70B/config.json      # inputs inferred: 128 token ids
+    torchscope draw timm:convnext_tiny    |    torchscope draw torchvision:vit_b_16
+    torchscope draw model.pt2            # a program written by torch.export.save
     torchscope demo                      # the AlexNet page, needs nothing but torchvision
+    torchscope gallery -o gallery/       # the gallery notebooks' diagrams as standalone pages
 
-``TARGET`` is ``module:callable`` or ``path/to/file.py:callable``; the callable is called with the
-``--kwargs`` JSON object (none by default) and must return a ``torch.nn.Module`` (a module-level
-model object is used as it is). The current directory is importable, as with ``python -m``.
+``TARGET`` is ``hf:PATH``, ``timm:NAME``, ``torchvision:NAME``, a ``.pt2`` file, or
+``module:callable`` / ``path/to/file.py:callable`` (see :mod:`torchscope.sources`). A callable is
+called with the ``--kwargs`` JSON object (none by default) and must return a ``torch.nn.Module``
+(a module-level model object is used as it is); the current directory is importable, as with
+``python -m``. ``--input-shape`` is needed only where the inputs are not inferred (a callable);
+``--batch`` and ``--seq-len`` size the inferred ones.
+
+Each subcommand is a ``_parser`` entry plus one function taking the parsed arguments; those that
+trace a model share :func:`model_options` and :func:`trace_target`.
 
 Exit status: 0 on success; 1 when the forward pass failed (the page or table of the graph traced
 up to the failing layer is still written, and stderr names that layer) or the output could not be
@@ -21,24 +31,20 @@ only on a terminal; ``--progress always`` or ``never`` overrides that (see :mod:
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
 
 import torch
-from torch import nn
 
 from torchscope import schema
 from torchscope.api import trace
 from torchscope.errors import TraceError
 from torchscope.graph import ModelGraph
 from torchscope.progress import Progress
+from torchscope.sources import LoadedModel, SourceError, load_model
 from torchscope.stats import ADDITIVE, OWNED, StatsTable
 from torchscope.widget import ORIENTATIONS, ModelView
 
@@ -72,18 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="elapsed time on stderr for steps slower than 2 s (auto: only on a terminal)",
     )
-    model = argparse.ArgumentParser(add_help=False, parents=[common])
-    model.add_argument("target", metavar="TARGET", help="module:callable returning the model")
-    model.add_argument(
-        "--input-shape",
-        action="append",
-        required=True,
-        metavar="SHAPE",
-        help="an input's shape, e.g. 1,3,224,224; repeat it for each positional input",
-    )
-    model.add_argument("--kwargs", default="{}", help="JSON object of arguments for the callable")
-    model.add_argument("--dtype", help="dtype of the inputs (float32 by default; long for token ids)")
-    model.add_argument("--device", default="auto", help="auto (meta when it can), meta, cpu, cuda")
+    model = model_options(common)
 
     draw = commands.add_parser("draw", parents=[model], help="write the diagram as a standalone HTML page")
     draw.add_argument(
@@ -116,16 +111,52 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("-o", "--output", type=Path, default=Path("alexnet.html"), help="where to write it")
     demo.set_defaults(run=_demo)
+
+    gallery = commands.add_parser(
+        "gallery", parents=[common], help="run the gallery notebooks and write their diagrams as pages"
+    )
+    gallery.add_argument("-o", "--output", type=Path, default=Path("gallery"), help="the folder to write")
+    gallery.set_defaults(run=_gallery)
     return parser
+
+
+def model_options(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Return the parent parser of every subcommand that traces a model: TARGET and its inputs."""
+    model = argparse.ArgumentParser(add_help=False, parents=[common])
+    model.add_argument(
+        "target",
+        metavar="TARGET",
+        help="hf:PATH (a config.json or its folder), timm:NAME, torchvision:NAME, a .pt2 file, "
+        "or module:callable returning the model",
+    )
+    model.add_argument(
+        "--input-shape",
+        action="append",
+        metavar="SHAPE",
+        help="an input's shape, e.g. 1,3,224,224; repeat it for each positional input "
+        "(needed where TARGET's inputs are not inferred)",
+    )
+    model.add_argument("--kwargs", default="{}", help="JSON object of arguments for the callable")
+    model.add_argument(
+        "--dtype", help="dtype of the --input-shape inputs (float32 by default; long for token ids)"
+    )
+    model.add_argument("--device", default="auto", help="auto (meta when it can), meta, cpu, cuda")
+    model.add_argument("--batch", type=_positive_int, default=1, help="batch size of inferred inputs (1)")
+    model.add_argument(
+        "--seq-len",
+        type=_positive_int,
+        help="tokens of inferred text inputs (128, at most the config's maximum)",
+    )
+    return model
 
 
 # -- commands ----------------------------------------------------------------------------------
 
 
 def _draw(args: argparse.Namespace) -> int:
-    model, name = load_model(args.target, parse_kwargs(args.kwargs))
-    output: Path = args.output or Path(f"{name}.html")
-    graph, failure = _trace(args, model, name)
+    loaded = load_target(args.target, args)
+    output: Path = args.output or Path(f"{loaded.name}.html")
+    graph, failure = trace_target(loaded, args)
     with Progress(f"writing {output}", enabled=_progress(args)):
         path = _write(lambda: _save_drawing(graph, output, args), output)
     _wrote(path)
@@ -149,8 +180,7 @@ def _save_drawing(graph: ModelGraph, output: Path, args: argparse.Namespace) -> 
 
 
 def _stats(args: argparse.Namespace) -> int:
-    model, name = load_model(args.target, parse_kwargs(args.kwargs))
-    graph, failure = _trace(args, model, name)
+    graph, failure = trace_target(load_target(args.target, args), args)
     table = StatsTable.from_payload(graph.to_json(), depth=args.depth)
     if args.sort is not None:
         table = table.sorted_by(args.sort)
@@ -174,13 +204,54 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _trace(args: argparse.Namespace, model: nn.Module, name: str) -> tuple[ModelGraph, TraceError | None]:
-    """Trace with the command's inputs; a failing forward pass still yields its partial graph."""
-    shapes = [parse_shape(text) for text in args.input_shape]
-    dtype = parse_dtype(args.dtype)
+def _gallery(args: argparse.Namespace) -> int:
+    from torchscope import gallery  # noqa: PLC0415  # only this command runs notebooks
+
+    found = gallery.notebooks()
+    if not found:
+        raise CommandError("no gallery notebooks found (they ship in the package's notebooks/ folder)")
+    output: Path = args.output
     try:
-        with Progress(f"tracing {name}", enabled=_progress(args)):
-            return trace(model, shapes, device=args.device, dtype=dtype), None
+        with Progress(f"running {len(found)} gallery notebooks", enabled=_progress(args)):
+            pages = gallery.write_gallery(output, found)
+    except RuntimeError as error:
+        raise CommandError(_one_line(str(error)), status=1) from error
+    except OSError as error:
+        raise CommandError(f"cannot write {output}: {error.strerror or error}", status=1) from error
+    for page in pages:
+        print(f"wrote {page.path.resolve()}  ({page.notebook}: {page.model})")  # noqa: T201  # the output
+    _wrote((output / "index.html").resolve())
+    return 0
+
+
+def load_target(target: str, args: argparse.Namespace) -> LoadedModel:
+    """Build the model ``target`` names, with the command's ``--kwargs``, ``--batch`` and ``--seq-len``."""
+    try:
+        with Progress(f"building {target}", enabled=_progress(args)):
+            return load_model(
+                target, batch=args.batch, seq_len=args.seq_len, kwargs=parse_kwargs(args.kwargs)
+            )
+    except SourceError as error:
+        raise CommandError(_one_line(str(error))) from error
+
+
+def trace_target(loaded: LoadedModel, args: argparse.Namespace) -> tuple[ModelGraph, TraceError | None]:
+    """Trace with the command's (or the inferred) inputs; a failing pass still gives its partial graph."""
+    program = isinstance(loaded.model, torch.export.ExportedProgram)
+    if program and args.input_shape:
+        raise CommandError(f"{args.target} is an exported program with its own inputs: drop --input-shape")
+    if not args.input_shape and not loaded.inferred:
+        raise CommandError(f"{loaded.needs} (e.g. --input-shape 1,3,224,224)")
+    if args.dtype is not None and not args.input_shape:
+        raise CommandError(
+            "--dtype applies to the inputs made from --input-shape; the inferred ones have theirs"
+        )
+    try:
+        with Progress(f"tracing {loaded.name}", enabled=_progress(args)):
+            if args.input_shape:
+                shapes = [parse_shape(text) for text in args.input_shape]
+                return trace(loaded.model, shapes, device=args.device, dtype=parse_dtype(args.dtype)), None
+            return trace(loaded, device=args.device) if not program else trace(loaded), None
     except TraceError as error:
         return error.graph, error
     except (TypeError, ValueError) as error:
@@ -220,96 +291,6 @@ def _one_line(text: str) -> str:
 
 
 # -- arguments ---------------------------------------------------------------------------------
-
-
-def load_model(target: str, kwargs: dict[str, object]) -> tuple[nn.Module, str]:
-    """Import ``module:callable`` (or ``file.py:callable``), call it, return the model and a name.
-
-    Raises
-    ------
-    CommandError
-        naming what is wrong: no colon, a missing module or attribute, a call that raised, or a
-        result that is not a ``torch.nn.Module``.
-    """
-    # rpartition: a Windows path's drive letter has a colon too, a Python name never does
-    source, colon, attribute = target.rpartition(":")
-    if not colon or not source or not attribute:
-        raise CommandError(
-            f"TARGET {target!r} is not module:callable (e.g. torchvision.models:resnet50 or model.py:Net)"
-        )
-    with _importable_cwd():
-        found = _attribute(_import(source), attribute, source)
-        name = attribute.rsplit(".", 1)[-1]
-        if isinstance(found, nn.Module):
-            if kwargs:
-                raise CommandError(f"{target} is already a model; --kwargs applies only to a callable")
-            return found, name
-        if not callable(found):
-            raise CommandError(f"{target} is a {type(found).__name__}, not a callable that returns a model")
-        try:
-            model = found(**kwargs)
-        except Exception as error:
-            raise CommandError(
-                f"calling {target} failed: {type(error).__name__}: {_one_line(str(error))}"
-            ) from error
-    if not isinstance(model, nn.Module):
-        raise CommandError(f"{target} returned a value of type {type(model).__name__}, not a torch.nn.Module")
-    return model, name
-
-
-@contextmanager
-def _importable_cwd() -> Iterator[None]:
-    """Let ``model:make`` find ``model.py`` in the current directory, as ``python -m`` does."""
-    cwd = str(Path.cwd())
-    added = cwd not in sys.path and "" not in sys.path
-    if added:
-        sys.path.insert(0, cwd)
-    try:
-        yield
-    finally:
-        if added:
-            sys.path.remove(cwd)
-
-
-def _import(source: str) -> ModuleType:
-    if source.endswith(".py"):
-        return _import_file(Path(source))
-    try:
-        return importlib.import_module(source)
-    except ModuleNotFoundError as error:
-        missing = error.name or ""
-        if source == missing or source.startswith(missing + "."):
-            raise CommandError(
-                f"no module named {missing!r} (a file is given by its path: path/to/model.py:make)"
-            ) from None
-        # the module exists but imports something that does not
-        raise CommandError(f"importing {source!r} failed: {error}") from error
-    except Exception as error:
-        raise CommandError(f"importing {source!r} failed: {type(error).__name__}: {error}") from error
-
-
-def _import_file(path: Path) -> ModuleType:
-    if not path.is_file():
-        raise CommandError(f"no file {str(path)!r}")
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    if spec is None or spec.loader is None:
-        raise CommandError(f"cannot import {str(path)!r} as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:
-        raise CommandError(f"importing {str(path)!r} failed: {type(error).__name__}: {error}") from error
-    return module
-
-
-def _attribute(module: ModuleType, attribute: str, source: str) -> object:
-    found: object = module
-    for depth, part in enumerate(attribute.split(".")):
-        if not hasattr(found, part):
-            where = ".".join([source, *attribute.split(".")[:depth]])
-            raise CommandError(f"{where!r} has no attribute {part!r}")
-        found = getattr(found, part)
-    return found
 
 
 _DIMENSION = re.compile(r"-?\d+")

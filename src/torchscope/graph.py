@@ -11,19 +11,56 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import torch
 
-from torchscope import exports, schema, stats
+from torchscope import exports, model_explorer, schema, stats
 from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
 
+if TYPE_CHECKING:
+    from torchscope.widget import ModelView
 
-@dataclass
+
+@dataclass(repr=False)
 class ModelGraph:
-    """The layer graph of one traced forward pass."""
+    """The layer graph of one traced forward pass.
+
+    As the last line of a notebook cell it shows as the interactive diagram (:meth:`view`), in
+    JupyterLab, Notebook 7, VS Code, Colab and marimo alike; ``repr`` is one line.
+    """
 
     trace: Trace
+
+    def __repr__(self) -> str:
+        totals = self.to_json()["totals"]
+        where = (self.error or "").split(":", 1)[0]
+        failed = f", failed: {where if len(where) <= 90 else where[:89] + '…'}" if self.error else ""
+        return (
+            f"<ModelGraph {self.trace.model_name}: {len(self.nodes)} nodes, {len(self.groups)} groups, "
+            f"{_count(totals.get('params'))} params, {_count(totals.get('macs'))} MACs, "
+            f"on {self.device}{failed}>"
+        )
+
+    def view(self, orientation: str = "TB") -> ModelView:
+        """Return the interactive diagram of this graph (what ``draw_model`` returns)."""
+        from torchscope.widget import ModelView  # noqa: PLC0415  # graph.py itself needs no widgets
+
+        return ModelView(self.to_json(), orientation=orientation)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:  # noqa: ANN401
+        # the widget's own bundle: it carries what Colab's custom widget manager needs (anywidget
+        # adds it), and the one-line repr for front ends that show only text
+        shown = self.view()._repr_mimebundle_(**kwargs)  # the display protocol
+        if shown is None:
+            return None
+        data, metadata = shown
+        return {**data, "text/plain": repr(self)}, metadata
+
+    def _display_(self) -> ModelView:
+        """Show the widget in marimo (its display protocol): marimo draws and syncs anywidgets itself."""
+        return self.view()
 
     @property
     def nodes(self) -> list[NodeRecord]:
@@ -75,6 +112,15 @@ class ModelGraph:
         (``total_macs``…). :mod:`torchscope.exports` lists them all.
         """
         return exports.write_graphml(self.to_json(), path)
+
+    def to_model_explorer(self, path: str | Path) -> list[Path]:
+        """Write Model Explorer's graph JSON to ``path`` and one node-data JSON per statistic beside it.
+
+        ``model.json`` gets ``model.macs.json``, ``model.flops.json``…; open them with
+        ``model-explorer model.json --node_data_paths=model.macs.json``. Returns every path written;
+        :mod:`torchscope.model_explorer` describes the layout.
+        """
+        return model_explorer.write_model_explorer(self.to_json(), path)
 
     def to_dot(self, orientation: str = "TB") -> str:
         """Return Graphviz DOT text: module groups as nested clusters, tensor shapes on the edges.
@@ -160,6 +206,16 @@ class ModelGraph:
         if group.kind == "structure":
             result["kind"] = "structure"
         return result
+
+
+def _count(value: object) -> str:
+    """``25557032`` → ``"25.56 M"``, as the table prints counts."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "?"
+    scale, unit = next(
+        ((s, u) for s, u in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")) if value >= s), (1, "")
+    )
+    return str(value) if scale == 1 else f"{value / scale:.2f} {unit}"
 
 
 def _tensor(meta: TensorMeta) -> schema.TensorMeta:
