@@ -69,6 +69,10 @@ class ModelDiff:
         """Return what differs in the pair ``member`` (a merged id), with both values."""
         return list(self._merger.entries[member].changes)
 
+    def parent_of(self, member: str) -> str | None:
+        """Return the merged id of the group around ``member`` in the merged graph (None at the top)."""
+        return self._merger.parent[member]
+
     def pair(self, member: str) -> tuple[str | None, str | None]:
         """Return the ids in a and in b of the merged id ``member`` (None for a side that lacks it)."""
         entry = self._merger.entries[member]
@@ -199,10 +203,9 @@ class ModelDiff:
 
         return DiffView(self.payload, orientation=orientation)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:  # noqa: ANN401  # IPython's
-        # the widget answers for itself, so the diff displays exactly as its diagram
-        bundle: dict[str, Any] | None = self.draw()._repr_mimebundle_(**kwargs)  # type: ignore[assignment]  # ipywidgets' hook returns a pair of dicts
-        return bundle
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:  # noqa: ANN401  # IPython's hook: a bundle or (bundle, metadata)
+        # the widget answers for itself, so a diff displays exactly as its diagram
+        return self.draw()._repr_mimebundle_(**kwargs)
 
     def save_html(self, path: str | Path, orientation: str = "TB") -> Path:
         """Write the merged diagram as one self-contained, offline HTML page."""
