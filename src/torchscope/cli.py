@@ -6,6 +6,7 @@
     torchscope draw torchvision.models:resnet50 --input-shape 1,3,224,224 -o resnet50.dot  # or .graphml
     torchscope stats torchvision.models:resnet50 --input-shape 1,3,224,224 --depth 1 --sort flops
     torchscope demo                      # the AlexNet page, needs nothing but torchvision
+    torchscope diff torchvision.models:resnet50 torchvision.models:resnet101 --input-shape 1,3,224,224
 
 ``TARGET`` is ``module:callable`` or ``path/to/file.py:callable``; the callable is called with the
 ``--kwargs`` JSON object (none by default) and must return a ``torch.nn.Module`` (a module-level
@@ -116,6 +117,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("-o", "--output", type=Path, default=Path("alexnet.html"), help="where to write it")
     demo.set_defaults(run=_demo)
+
+    from torchscope.diff.command import add_diff_command  # noqa: PLC0415  # it builds on this module
+
+    add_diff_command(commands, common)
     return parser
 
 
