@@ -171,6 +171,8 @@ class Merger:
             children=children,
             stats=self._stats(member),
         )
+        if "kind" in record:
+            group["kind"] = record["kind"]
         repeat = record.get("repeat_of")
         if repeat is not None:
             target = (self.id_b if side is self.b else self.id_a).get(repeat)
