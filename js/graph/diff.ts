@@ -15,8 +15,9 @@ import type {
   Payload,
   StatValue,
 } from "../types";
+import { metricScale, type Scale } from "./colour";
 import type { Row } from "./rows";
-import type { Hierarchy, Item } from "./visible";
+import type { Entry, Hierarchy, Item } from "./visible";
 
 /** The statuses in the order the key lists them. */
 export const KEY_ORDER: readonly DiffStatus[] = ["added", "removed", "changed", "same"];
@@ -118,16 +119,13 @@ export function boxStatus(diff: DiffSection, item: Item): DiffStatus {
   return statuses.size === 1 ? ([...statuses][0] as DiffStatus) : "changed";
 }
 
-/** A diverging scale for deltas: a signed strength in [−1, 1], log-spaced when they span decades. */
-export interface DeltaScale {
-  at(value: number | undefined): number | null;
-  max: number;
-  log: boolean;
-}
-
 const LOG_SPAN = 100;
 
-export function deltaScale(values: readonly (number | undefined)[]): DeltaScale {
+/**
+ * A diverging scale for deltas: a signed strength in [−1, 1] (growth positive, savings negative),
+ * log-spaced when the changes span decades; `min` is −`max`.
+ */
+export function deltaScale(values: readonly (number | undefined)[]): Scale {
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
   for (const v of values) {
@@ -135,7 +133,7 @@ export function deltaScale(values: readonly (number | undefined)[]): DeltaScale 
     min = Math.min(min, Math.abs(v));
     max = Math.max(max, Math.abs(v));
   }
-  if (max === 0) return { at: () => null, max: 0, log: false };
+  if (max === 0) return { at: () => null, min: 0, max: 0, log: false };
   const log = max / min > LOG_SPAN;
   const at = (value: number | undefined): number | null => {
     if (typeof value !== "number" || !Number.isFinite(value) || value === 0) return null;
@@ -144,7 +142,32 @@ export function deltaScale(values: readonly (number | undefined)[]): DeltaScale 
     // the smallest change still shows a tint, so "small" differs from "none"
     return Math.sign(value) * (0.15 + 0.85 * Math.min(1, Math.max(0, t)));
   };
-  return { at, max, log };
+  return { at, min: -max, max, log };
+}
+
+/** The scale to shade a column by: diverging for a delta column, the plain one otherwise. */
+export function shadingScale(
+  payload: Payload,
+  key: string,
+  values: readonly (number | undefined)[],
+): Scale {
+  return isDelta(payload, key) ? deltaScale(values) : metricScale(values);
+}
+
+/** What the diagram shows of a box in a diff: its status, and for a collapsed group its roll-up. */
+export interface Decoration {
+  status: DiffStatus;
+  rollUp: string;
+}
+
+export function decorate(hierarchy: Hierarchy, diff: DiffSection, entry: Entry): Decoration {
+  if (entry.kind === "container")
+    return { status: itemOf(diff, entry.container.id).status, rollUp: "" };
+  const { item } = entry;
+  if (item.kind === "stub") return { status: itemOf(diff, item.of ?? item.id).status, rollUp: "" };
+  if (item.kind === "node") return { status: itemOf(diff, item.id).status, rollUp: "" };
+  const groups = item.kind === "fold" ? (item.members ?? []) : [item.id];
+  return { status: boxStatus(diff, item), rollUp: rollUpText(rollUp(hierarchy, diff, groups)) };
 }
 
 /** Whether a column is a delta column of a diff payload. */
@@ -216,6 +239,11 @@ function values(
   return [own, own];
 }
 
+/** A delta as people read it: `+1.12 M`, `−584`, `+4.26 MiB`. */
+export function formatDelta(column: Column, value: StatValue | undefined): string {
+  return typeof value === "number" ? signedStat(column, value) : formatStat(column, value);
+}
+
 function signedStat(column: Column, value: number): string {
   const text = formatStat(column, Math.abs(value));
   return value > 0 ? `+${text}` : value < 0 ? `−${text}` : text;
@@ -235,9 +263,12 @@ function plain(value: unknown): string {
   return String(value);
 }
 
-/** How many nodes and groups have each status: the key's counts. */
-export function statusCounts(diff: DiffSection): Record<DiffStatus, number> {
+/** How many of `members` (every node and group by default) have each status: the key's counts. */
+export function statusCounts(
+  diff: DiffSection,
+  members: Iterable<string> = Object.keys(diff.items),
+): Record<DiffStatus, number> {
   const counts: Record<DiffStatus, number> = { same: 0, changed: 0, added: 0, removed: 0 };
-  for (const item of Object.values(diff.items)) counts[item.status] += 1;
+  for (const member of members) counts[itemOf(diff, member).status] += 1;
   return counts;
 }
