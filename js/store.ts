@@ -280,6 +280,7 @@ function emptyPayload(): Payload {
     nodes: [],
     groups: [],
     edges: [],
+    roots: [],
     totals: {},
   };
 }

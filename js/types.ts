@@ -104,6 +104,8 @@ export interface Payload {
   nodes: GraphNode[];
   groups: Group[];
   edges: Edge[];
+  /** Members without a parent (inputs, top-level groups and nodes, outputs), in call order. */
+  roots: string[];
   totals: Record<string, StatValue>;
   /** Only when the payload compares two models. */
   diff?: DiffSection;
@@ -140,7 +142,7 @@ export function validatePayload(value: unknown): Payload {
   if (p.schema !== SCHEMA_VERSION) {
     throw new SchemaError(`schema: expected ${SCHEMA_VERSION}, got ${String(p.schema)}`);
   }
-  for (const key of ["columns", "nodes", "groups", "edges"] as const) {
+  for (const key of ["columns", "nodes", "groups", "edges", "roots"] as const) {
     if (!Array.isArray(p[key])) throw new SchemaError(`${key}: expected a list`);
   }
   const payload = value as Payload;

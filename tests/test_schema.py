@@ -54,6 +54,10 @@ BREAKS: list[tuple[str, Breaker, str]] = [
     ("id clash", lambda p: p["groups"][0].update(id="input"), "ids used by both a node and a group"),
     ("column kind", lambda p: p["columns"][0].update(kind="money"), "columns[0].kind: 'money'"),
     ("not a list", lambda p: p.update(edges={}), "edges: expected a list, got dict"),
+    ("root with a parent", lambda p: p["roots"].append("blocks.0"), "roots[4]: 'blocks.0' is not a node or"),
+    ("root twice", lambda p: p["roots"].append("input"), "roots[4]: 'input' is listed twice"),
+    ("root missing", lambda p: p["roots"].remove("add#1"), "roots: the top-level members ['add#1'] are"),
+    ("no roots", lambda p: p.pop("roots"), "roots: expected a list, got NoneType"),
 ]
 
 

@@ -8,26 +8,14 @@ import type { GraphNode, Group, Payload } from "../types";
 export class Hierarchy {
   readonly groups = new Map<string, Group>();
   readonly nodes = new Map<string, GraphNode>();
-  /** Top-level members (groups and nodes without a parent) in call order. */
+  /** Top-level members (groups and nodes without a parent) in call order, as traced. */
   readonly roots: string[] = [];
   private readonly depths = new Map<string, number>();
 
   constructor(readonly graph: Payload) {
     for (const group of graph.groups) this.groups.set(group.id, group);
     for (const node of graph.nodes) this.nodes.set(node.id, node);
-    const order = new Map(graph.nodes.map((n, i) => [n.id, i]));
-    const first = new Map<string, number>();
-    for (const node of graph.nodes) {
-      for (const g of this.ancestors(node.id)) {
-        if (!first.has(g)) first.set(g, order.get(node.id) ?? 0);
-      }
-    }
-    const position = (id: string): number => first.get(id) ?? order.get(id) ?? 0;
-    const top = [
-      ...graph.groups.filter((g) => g.parent === null).map((g) => g.id),
-      ...graph.nodes.filter((n) => n.parent === null).map((n) => n.id),
-    ];
-    this.roots.push(...top.sort((a, b) => position(a) - position(b)));
+    this.roots.push(...graph.roots);
   }
 
   parentOf(id: string): string | null {

@@ -16,7 +16,7 @@ import networkx as nx
 import torch
 
 from torchscope import exports, schema, stats
-from torchscope.trace import GroupRecord, NodeRecord, TensorMeta, Trace
+from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
 
 
 @dataclass
@@ -119,6 +119,7 @@ class ModelGraph:
                 )
                 for e in trace.edges
             ],
+            roots=list(trace.top_level),
             totals=totals,
         )
 

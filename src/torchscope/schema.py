@@ -140,23 +140,16 @@ class Payload(TypedDict):
     nodes: list[Node]
     groups: list[Group]
     edges: list[Edge]
+    # the members without a parent (inputs, top-level groups and nodes, outputs), in call order:
+    # what a group's ``children`` are for the model itself
+    roots: list[str]
     totals: dict[str, StatValue]
     diff: NotRequired[DiffSection]
 
 
 def top_level_members(payload: Payload) -> list[str]:
-    """Ids of the top-level groups and nodes, in call order: a group sits where its first node does."""
-    groups = {g["id"]: g for g in payload["groups"]}
-    order = {n["id"]: i for i, n in enumerate(payload["nodes"])}
-    first: dict[str, int] = {}
-    for node in payload["nodes"]:
-        parent = node["parent"]
-        while parent is not None:
-            first.setdefault(parent, order[node["id"]])
-            parent = groups[parent]["parent"]
-    top = [g["id"] for g in payload["groups"] if g["parent"] is None]
-    top += [n["id"] for n in payload["nodes"] if n["parent"] is None]
-    return sorted(top, key=lambda m: first.get(m, order.get(m, 0)))
+    """Ids of the top-level groups and nodes, in call order (as the tracer recorded it)."""
+    return list(payload["roots"])
 
 
 class SchemaError(ValueError):
@@ -191,6 +184,7 @@ def validate(payload: object) -> Payload:
         _check_group(group, f"groups[{i}]", group_ids, node_ids | group_ids, column_keys)
     for i, edge in enumerate(_sequence(top.get("edges"), "edges")):
         _check_edge(edge, f"edges[{i}]", node_ids)
+    _check_roots(top.get("roots"), [*groups, *nodes])
     _stats(top.get("totals"), column_keys, "totals")
     if "diff" in top:
         _check_diff(top["diff"], node_ids | group_ids, column_keys)
@@ -252,6 +246,21 @@ def _check_group(
         raise SchemaError(f"{where}.repeat_of: {group['repeat_of']!r} is not a group")
     if "kind" in group and group["kind"] != "structure":
         raise SchemaError(f"{where}.kind: {group['kind']!r} is not 'structure'")
+
+
+def _check_roots(value: object, members: list[Mapping[str, object]]) -> None:
+    """Every member without a parent is listed in ``roots``, once, and nothing else is."""
+    roots = _sequence(value, "roots")
+    parentless = {m["id"] for m in members if m.get("parent") is None}
+    seen: set[object] = set()
+    for i, root in enumerate(roots):
+        if root not in parentless:
+            raise SchemaError(f"roots[{i}]: {root!r} is not a node or group without a parent")
+        if root in seen:
+            raise SchemaError(f"roots[{i}]: {root!r} is listed twice")
+        seen.add(root)
+    if missing := parentless - seen:
+        raise SchemaError(f"roots: the top-level members {sorted(map(str, missing))[:5]} are missing")
 
 
 def _check_edge(value: object, where: str, node_ids: set[str]) -> None:

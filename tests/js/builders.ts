@@ -51,8 +51,21 @@ export function edge(source: string, target: string, shape: number[] = [1, 8]): 
   return { source, target, shape, dtype: "float32" };
 }
 
+/** A payload of these parts; its top-level order is call order (groups where their first node is). */
 export function payload(nodes: GraphNode[], groups: Group[], edges: Edge[]): Payload {
+  const parentOf = new Map<string, string | null>([
+    ...groups.map((g): [string, string | null] => [g.id, g.parent]),
+    ...nodes.map((n): [string, string | null] => [n.id, n.parent]),
+  ]);
+  const top = (id: string): string => {
+    let at = id;
+    for (let up = parentOf.get(at) ?? null; up !== null; up = parentOf.get(at) ?? null) at = up;
+    return at;
+  };
+  const roots: string[] = [];
+  for (const node of nodes) if (!roots.includes(top(node.id))) roots.push(top(node.id));
   return {
+    roots,
     schema: 1,
     model: {
       name: "Hand",

@@ -24,7 +24,13 @@ describe("bookkeeping ops", () => {
 
   it("ride on the edge they sit on, with the shape that reaches the next box", () => {
     const graph = payload(
-      [io("input", "input"), mod("a", "Linear"), fn("view", "view"), fn("unsqueeze", "unsqueeze")],
+      [
+        io("input", "input"),
+        mod("a", "Linear"),
+        fn("view", "view"),
+        fn("unsqueeze", "unsqueeze"),
+        mod("b", "Linear"),
+      ],
       [],
       [
         edge("input", "a"),
@@ -33,7 +39,6 @@ describe("bookkeeping ops", () => {
         edge("unsqueeze", "b", [1, 8, 1]),
       ],
     );
-    graph.nodes.push(mod("b", "Linear"));
     const shown = visible(new Hierarchy(graph), []);
     expect(shown.items.map((i) => i.id)).toEqual(["input", "a", "b"]);
     expect(edgesOf(shown)).toEqual(["a>b", "input>a"]);

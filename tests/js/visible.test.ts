@@ -76,6 +76,7 @@ function stack(): Payload {
       edge("input", "head"),
       edge("head", "output"),
     ],
+    roots: ["input", "blocks", "head", "output"],
     totals: {},
   };
 }
@@ -142,6 +143,17 @@ describe("visible", () => {
     ]);
     expect(graph.containers.map((c) => c.id)).toEqual(["blocks", "blocks.1"]);
     expect(graph.items.find((i) => i.id === "blocks.1.fc")?.parent).toBe("blocks.1");
+  });
+
+  it("places the top level in the order the tracer recorded, not the order of the node list", () => {
+    const payload = stack();
+    payload.roots = ["input", "head", "blocks", "output"];
+    expect(visible(new Hierarchy(payload), []).roots).toEqual([
+      "input",
+      "head",
+      "blocks",
+      "output",
+    ]);
   });
 
   it("merges parallel edges and counts them", () => {

@@ -103,6 +103,8 @@ class Trace:
     nodes: list[NodeRecord]
     groups: list[GroupRecord]
     edges: list[EdgeRecord]
+    # the members without a parent (inputs, top-level groups and nodes, outputs), in call order
+    top_level: list[str]
     module_types: dict[str, str]
     # what each module owns, read from the real model; the pass itself only sees stand-ins
     modules: dict[str, ModuleInfo]
