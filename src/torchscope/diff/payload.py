@@ -73,6 +73,7 @@ class Merger:
             nodes=[self._node(i) for i in ordered if not self.entries[i].is_group],
             groups=[self._group(g, [c for c in children[g] if c in drawn]) for g in groups],
             edges=self._edges(drawn),
+            roots=[i for i in ordered if self.parent[i] is None],
             totals={**totals_b, **_deltas(totals_a, totals_b, self.deltas)},
             diff=schema.DiffSection(
                 a=self.a.payload["model"],
