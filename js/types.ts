@@ -67,6 +67,36 @@ export interface Edge {
   dtype: string;
 }
 
+export type DiffStatus = "same" | "changed" | "added" | "removed";
+export const DIFF_STATUSES: readonly DiffStatus[] = ["same", "changed", "added", "removed"];
+
+/** One fact of a pair that differs (`op`, `attrs.kernel_size`, `outputs`, `macs`...). */
+export interface DiffChange {
+  field: string;
+  a: unknown;
+  b: unknown;
+}
+
+/** How one node or group of a merged (diff) payload compares: its status and ids on each side. */
+export interface DiffItem {
+  status: DiffStatus;
+  a: string | null;
+  b: string | null;
+  changes?: DiffChange[];
+  wrapper?: boolean;
+}
+
+/** What a payload drawn from two models adds (src/torchscope/diff/payload.py). */
+export interface DiffSection {
+  a: ModelInfo;
+  b: ModelInfo;
+  names: [string, string];
+  totals: { a: Record<string, StatValue>; b: Record<string, StatValue> };
+  /** Delta column key → the column it is the delta of. */
+  deltas: Record<string, string>;
+  items: Record<string, DiffItem>;
+}
+
 export interface Payload {
   schema: number;
   model: ModelInfo;
@@ -77,6 +107,8 @@ export interface Payload {
   /** Members without a parent (inputs, top-level groups and nodes, outputs), in call order. */
   roots: string[];
   totals: Record<string, StatValue>;
+  /** Only when the payload compares two models. */
+  diff?: DiffSection;
 }
 
 export type Orientation = "TB" | "LR";
@@ -141,7 +173,24 @@ export function validatePayload(value: unknown): Payload {
       }
     }
   });
+  if (payload.diff !== undefined) validateDiff(payload.diff, new Set([...nodeIds, ...groupIds]));
   return payload;
+}
+
+function validateDiff(diff: DiffSection, members: Set<string>): void {
+  if (typeof diff !== "object" || diff === null || typeof diff.items !== "object") {
+    throw new SchemaError("diff.items: expected an object");
+  }
+  for (const member of members) {
+    const item = diff.items[member];
+    if (item === undefined)
+      throw new SchemaError(`diff.items: no status for ${JSON.stringify(member)}`);
+    if (!DIFF_STATUSES.includes(item.status)) {
+      throw new SchemaError(
+        `diff.items[${JSON.stringify(member)}].status: ${JSON.stringify(item.status)} is not a status`,
+      );
+    }
+  }
 }
 
 function uniqueIds(items: { id: string }[], where: string): Set<string> {

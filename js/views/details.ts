@@ -5,8 +5,10 @@
  */
 
 import { formatShape, formatShare, formatStat } from "../format";
+import { isDelta } from "../graph/diff";
 import type { Store, ViewState } from "../store";
 import type { GraphNode, Group, StatValue } from "../types";
+import { comparison } from "./compare";
 
 export function renderDetails(el: HTMLElement, store: Store): () => void {
   const panel = document.createElement("aside");
@@ -20,6 +22,8 @@ export function renderDetails(el: HTMLElement, store: Store): () => void {
     panel.hidden = node === undefined && group === undefined;
     if (panel.hidden) return;
     panel.append(header(node ?? group, store));
+    const compared = comparison(state);
+    if (compared !== null) panel.append(compared);
     if (node !== undefined) nodeDetails(panel, node, state);
     else if (group !== undefined) groupDetails(panel, group, state);
     const notes = state.graph.model.notes ?? [];
@@ -115,6 +119,8 @@ function statsTable(stats: Record<string, StatValue>, state: ViewState): HTMLTab
   const rows: [string, string, string][] = [];
   for (const column of state.graph.columns) {
     if (!(column.key in stats) || column.kind === "shape" || column.kind === "text") continue;
+    // a diff's deltas are in the comparison above, beside both sides
+    if (isDelta(state.graph, column.key)) continue;
     const value = stats[column.key];
     const share = column.kind === "count" || column.kind === "bytes";
     rows.push([

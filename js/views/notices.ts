@@ -2,6 +2,7 @@
 
 import { formatStat } from "../format";
 import type { ViewState } from "../store";
+import { diffKey } from "./compare";
 import type { Scene } from "./scene";
 
 /** The trace-error banner, the messages and the colour legend above the canvas. */
@@ -22,13 +23,16 @@ export function renderNotices(notices: HTMLElement, state: ViewState, scene: Sce
     banner.textContent = failed.error;
     notices.append(banner);
   }
+  const key = diffKey(state);
+  if (key !== null) notices.append(key);
   const legend = scene?.legend;
   if (legend === undefined || legend === null) return;
   const column = state.graph.columns.find((c) => c.key === state.metric);
   const element = document.createElement("div");
   element.className = "ts-legend";
   const bar = document.createElement("span");
-  bar.className = "ts-legend-bar";
+  // a delta column shades both ways: savings in one colour, growth in the other
+  bar.className = legend.scale.min < 0 ? "ts-legend-bar ts-legend-diverging" : "ts-legend-bar";
   const label = document.createElement("span");
   const { min, max, log } = legend.scale;
   label.textContent =

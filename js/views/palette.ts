@@ -17,6 +17,12 @@ export interface Palette {
   accent: string;
   io: string;
   heat: string;
+  /** Shading of a delta that went down (savings), against `heat` for growth. */
+  cool: string;
+  /** Borders of what a diff added, removed and changed. */
+  added: string;
+  removed: string;
+  changed: string;
   error: string;
   bg: string;
   font: string;
@@ -37,6 +43,10 @@ export function readPalette(el: Element): Palette {
     accent: value("--ts-accent", "#1976d2"),
     io: value("--ts-io", "#388e3c"),
     heat: value("--ts-heat", "#f57c00"),
+    cool: value("--ts-cool", "#1e88e5"),
+    added: value("--ts-added", "#2e7d32"),
+    removed: value("--ts-removed", "#c62828"),
+    changed: value("--ts-changed", "#8e24aa"),
     error: value("--ts-error", "#d32f2f"),
     bg: value("--ts-bg", "#ffffff"),
     font: value("--ts-font", "system-ui, sans-serif"),

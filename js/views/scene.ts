@@ -5,12 +5,13 @@
  */
 
 import { formatShape } from "../format";
-import { metricScale, type Scale } from "../graph/colour";
+import type { Scale } from "../graph/colour";
+import { decorate, shadingScale } from "../graph/diff";
 import { edgeKey, type Layout } from "../graph/layout";
 import type { Rect } from "../graph/viewport";
 import { drawingOrder, type Entry } from "../graph/visible";
 import type { ViewState } from "../store";
-import type { NodeKind } from "../types";
+import type { DiffStatus, NodeKind } from "../types";
 import { describe } from "./describe";
 import { midpoint } from "./route";
 
@@ -45,8 +46,10 @@ export interface SceneBox extends Rect {
   toggle: "expand" | "collapse" | null;
   failed: boolean;
   selected: boolean;
-  /** Metric shading strength in [0, 1], or null when unshaded. */
+  /** Metric shading strength in [0, 1] ([−1, 1] for a delta column), or null when unshaded. */
   strength: number | null;
+  /** In a diff: same, changed, added or removed (a fold's, or a collapsed group's, rolled up). */
+  status: DiffStatus | null;
   /** How many expanded groups enclose it. */
   depth: number;
   /** Index in `Scene.boxes` just past its last descendant (boxes are in drawing order). */
@@ -110,6 +113,15 @@ export function buildScene(state: ViewState, layout: Layout): Scene {
     const depth = parent === null ? 0 : (depthOf.get(parent) ?? 0) + 1;
     depthOf.set(id, depth);
     const said = describe(entry, state);
+    const compared =
+      state.graph.diff === undefined ? null : decorate(state.hierarchy, state.graph.diff, entry);
+    if (compared !== null && compared.rollUp !== "") {
+      // in a diff, what changed inside a collapsed group says more than what it costs
+      said.lines = [...said.lines.slice(0, -1), { text: compared.rollUp, bold: false }];
+      said.cost = compared.rollUp;
+      // zoomed out too: under the title, instead of the name
+      said.name = compared.rollUp;
+    }
     // every field written out: spreading a description into each of 20,000 boxes took a second
     boxes.push({
       kind: said.kind,
@@ -131,6 +143,7 @@ export function buildScene(state: ViewState, layout: Layout): Scene {
       height: place.height,
       selected: selected === id,
       strength: shading === null ? null : shading.scale.at(shading.value(entry)),
+      status: compared?.status ?? null,
       depth,
       end: boxes.length + 1,
     });
@@ -216,7 +229,7 @@ function shade(state: ViewState): Shading | null {
     return number(item.group?.stats[metric]);
   };
   const values = state.visible.items.map((item) => value({ kind: "item", item }));
-  return { label: column.label, scale: metricScale(values), value };
+  return { label: column.label, scale: shadingScale(state.graph, metric, values), value };
 }
 
 function bounds(points: readonly number[]): Rect {

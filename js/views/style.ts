@@ -47,14 +47,41 @@ function baseFill(box: SceneBox, palette: Palette): string {
   }
 }
 
-/** The fill of a box: its kind's, blended towards the heat colour by its metric strength. */
+/**
+ * The fill of a box: its kind's, blended towards the heat colour by its metric strength (towards
+ * the cool one for a delta that went down).
+ */
 export function fillOf(box: SceneBox, palette: Palette): string {
   const base = baseFill(box, palette);
   if (box.strength === null) return base;
-  return mix(base, palette.heat, Math.round(box.strength * SHADE_STEPS) / SHADE_STEPS);
+  const towards = box.strength < 0 ? palette.cool : palette.heat;
+  return mix(base, towards, Math.round(Math.abs(box.strength) * SHADE_STEPS) / SHADE_STEPS);
 }
 
 export function boxLook(box: SceneBox, palette: Palette): BoxLook {
+  const look = kindLook(box, palette);
+  return box.status === null ? look : statusLook(look, box, palette);
+}
+
+/**
+ * A diff's status over the kind's look: added boxes in green, removed ones (drawn from a) dashed
+ * red, changed ones purple, each with a thick border. An expanded group shows only added or
+ * removed: a changed one says so through what it holds.
+ */
+function statusLook(look: BoxLook, box: SceneBox, palette: Palette): BoxLook {
+  switch (box.status) {
+    case "added":
+      return { ...look, stroke: palette.added, lineWidth: 2.5 };
+    case "removed":
+      return { ...look, stroke: palette.removed, lineWidth: 2.5, dash: [5, 3] };
+    case "changed":
+      return box.kind === "container" ? look : { ...look, stroke: palette.changed, lineWidth: 2.5 };
+    default:
+      return look;
+  }
+}
+
+function kindLook(box: SceneBox, palette: Palette): BoxLook {
   const fill = fillOf(box, palette);
   if (box.failed) {
     return { fill, stroke: palette.error, lineWidth: 2, dash: [], radius: 6, stack: 0 };

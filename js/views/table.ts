@@ -6,10 +6,11 @@
  */
 
 import { formatShare, formatStat } from "../format";
-import { metricScale } from "../graph/colour";
+import { formatDelta, isDelta, shadingScale } from "../graph/diff";
 import { filterRows, flatRows, type Row, type Sort, sortRows, treeRows } from "../graph/rows";
 import type { Store, ViewState } from "../store";
 import type { Column, StatValue } from "../types";
+import { DIFF_COLUMNS, differencesSwitch, differingRows, rowStatus } from "./compare";
 import { button } from "./dom";
 
 /** Row height in pixels: fixed, so the window of rows in view is a division away. */
@@ -24,6 +25,8 @@ interface TableColumn {
   column: Column | null;
   width: string;
   numeric: boolean;
+  /** A diff's delta column: its numbers carry a sign. */
+  signed?: boolean;
 }
 
 const DEFAULT_COLUMNS = new Set([
@@ -63,7 +66,12 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
   chooser.append(summary, choices);
   const count = document.createElement("span");
   count.className = "ts-table-count";
-  bar.append(mode, filter, chooser, count);
+  let onlyDifferences = false;
+  const differences = differencesSwitch((only) => {
+    onlyDifferences = only;
+    update(store.current);
+  });
+  bar.append(mode, filter, differences.element, chooser, count);
   const scroller = document.createElement("div");
   scroller.className = "ts-table-scroll";
   scroller.tabIndex = 0;
@@ -82,7 +90,11 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
 
   let flat = false;
   let sort: Sort | null = null;
-  let shown = new Set(DEFAULT_COLUMNS);
+  // a diff shows its deltas from the start
+  let shown = new Set<string>([
+    ...DEFAULT_COLUMNS,
+    ...(store.current.graph.diff === undefined ? [] : DIFF_COLUMNS),
+  ]);
   let rows: Row[] = [];
   let derivedFrom: unknown[] = [];
   let columns: TableColumn[] = [];
@@ -91,11 +103,12 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
 
   /** Recompute the rows when what they come from changed; says whether they did. */
   const derive = (state: ViewState): boolean => {
-    const inputs = [state.graph, state.visible, flat, sort, store.query.value];
+    const inputs = [state.graph, state.visible, flat, sort, store.query.value, onlyDifferences];
     if (inputs.every((v, i) => v === derivedFrom[i])) return false;
     derivedFrom = inputs;
     const all = flat ? flatRows(state.hierarchy) : treeRows(state.visible, state.hierarchy);
-    rows = sortRows(filterRows(all, store.query.value), sort, state.graph.columns);
+    const kept = differingRows(state, filterRows(all, store.query.value), onlyDifferences);
+    rows = sortRows(kept, sort, state.graph.columns);
     count.textContent = `${rows.length.toLocaleString("en-US")} rows`;
     drawnRange = "";
     return true;
@@ -118,6 +131,7 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
           column: c,
           width: c.kind === "shape" ? "minmax(120px, 1.2fr)" : "minmax(80px, 0.8fr)",
           numeric: c.kind !== "shape",
+          signed: isDelta(state.graph, c.key),
         }),
       );
     const share = state.graph.columns.find((c) => c.key === shareKey(state));
@@ -205,7 +219,11 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
     const scale =
       metricColumn === undefined
         ? null
-        : metricScale(rows.filter((r) => r.kind !== "container").map((r) => number(r.stats[key])));
+        : shadingScale(
+            state.graph,
+            key,
+            rows.filter((r) => r.kind !== "container").map((r) => number(r.stats[key])),
+          );
     const share = shareKey(state);
     const total = number(state.graph.totals[share]);
     const fragment = document.createDocumentFragment();
@@ -215,6 +233,8 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
       line.className = `ts-table-line ts-row ts-row-${row.kind}`;
       line.setAttribute("role", "row");
       line.dataset.rowId = row.id;
+      const status = rowStatus(state, row);
+      if (status !== null) line.dataset.status = status;
       line.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       const selected = row.select === state.selected || (!flat && row.id === selectedBox);
       if (selected) line.classList.add("ts-selected");
@@ -263,6 +283,7 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
     // new rows (another mode, order or filter) keep the selection in view
     const fresh = derive(state);
     buildColumns(state);
+    differences.update(state);
     mode.textContent = flat ? "Tree" : "Flat";
     mode.title = flat
       ? "Follow the module hierarchy, as the diagram does"
@@ -382,14 +403,16 @@ function cellFor(
       ? value === undefined || value === null
         ? ""
         : String(value)
-      : formatStat(c.column, value);
+      : (c.signed ? formatDelta : formatStat)(c.column, value);
   if (typeof exact === "number") {
     cell.title = `${exact.toLocaleString("en-US")}${c.column?.unit ? ` ${c.column.unit}` : ""}`;
   } else if (cell.textContent !== "") {
     cell.title = cell.textContent;
   }
   if (strength !== null) {
-    cell.style.background = `color-mix(in srgb, var(--ts-heat) ${Math.round(strength * 100)}%, transparent)`;
+    // a delta that went down is shaded in the cool colour
+    const colour = strength < 0 ? "--ts-cool" : "--ts-heat";
+    cell.style.background = `color-mix(in srgb, var(${colour}) ${Math.round(Math.abs(strength) * 100)}%, transparent)`;
     cell.dataset.metricStrength = String(Math.round(strength * 100));
   }
   return cell;

@@ -3,6 +3,7 @@
 from importlib import metadata
 
 from torchscope.api import draw_model, model_stats, save_html, trace
+from torchscope.diff import ModelDiff, diff
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
 from torchscope.schema import SCHEMA_VERSION
@@ -19,6 +20,7 @@ except metadata.PackageNotFoundError:  # run from a source tree that was never i
 __all__ = [
     "SCHEMA_VERSION",
     "LoadedModel",
+    "ModelDiff",
     "ModelGraph",
     "ModelView",
     "SourceError",
@@ -26,6 +28,7 @@ __all__ = [
     "TraceError",
     "TraceWarning",
     "__version__",
+    "diff",
     "draw_model",
     "load_model",
     "model_stats",

@@ -10,6 +10,7 @@
     torchscope draw model.pt2            # a program written by torch.export.save
     torchscope demo                      # the AlexNet page, needs nothing but torchvision
     torchscope gallery -o gallery/       # the gallery notebooks' diagrams as standalone pages
+    torchscope diff torchvision:resnet50 torchvision:resnet101   # what changed, layer by layer
 
 ``TARGET`` is ``hf:PATH``, ``timm:NAME``, ``torchvision:NAME``, a ``.pt2`` file, or
 ``module:callable`` / ``path/to/file.py:callable`` (see :mod:`torchscope.sources`). A callable is
@@ -117,6 +118,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     gallery.add_argument("-o", "--output", type=Path, default=Path("gallery"), help="the folder to write")
     gallery.set_defaults(run=_gallery)
+
+    from torchscope.diff.command import add_diff_command  # noqa: PLC0415  # it builds on this module
+
+    add_diff_command(commands, common)
     return parser
 
 

@@ -97,8 +97,42 @@ class Edge(TypedDict):
     dtype: str
 
 
+DiffStatus = Literal["same", "changed", "added", "removed"]
+DIFF_STATUSES: frozenset[str] = frozenset({"same", "changed", "added", "removed"})
+
+
+class DiffChange(TypedDict):
+    """One fact of a pair that differs (``op``, ``attrs.kernel_size``, ``outputs``, ``macs``...)."""
+
+    field: str
+    a: object
+    b: object
+
+
+class DiffItem(TypedDict):
+    """How one node or group of a merged (diff) payload compares: its status and ids on each side."""
+
+    status: DiffStatus
+    a: str | None
+    b: str | None
+    changes: NotRequired[list[DiffChange]]
+    wrapper: NotRequired[bool]
+
+
+class DiffSection(TypedDict):
+    """What a payload drawn from two models adds (see :mod:`torchscope.diff.payload`)."""
+
+    a: ModelInfo
+    b: ModelInfo
+    names: list[str]
+    totals: dict[str, dict[str, StatValue]]
+    # delta column key → the column it is the delta of
+    deltas: dict[str, str]
+    items: dict[str, DiffItem]
+
+
 class Payload(TypedDict):
-    """The whole ``graph`` trait."""
+    """The whole ``graph`` trait; ``diff`` only when it compares two models."""
 
     schema: int
     model: ModelInfo
@@ -110,6 +144,7 @@ class Payload(TypedDict):
     # what a group's ``children`` are for the model itself
     roots: list[str]
     totals: dict[str, StatValue]
+    diff: NotRequired[DiffSection]
 
 
 def top_level_members(payload: Payload) -> list[str]:
@@ -151,6 +186,8 @@ def validate(payload: object) -> Payload:
         _check_edge(edge, f"edges[{i}]", node_ids)
     _check_roots(top.get("roots"), [*groups, *nodes])
     _stats(top.get("totals"), column_keys, "totals")
+    if "diff" in top:
+        _check_diff(top["diff"], node_ids | group_ids, column_keys)
     return payload  # type: ignore[return-value]  # checked field by field above
 
 
@@ -232,6 +269,37 @@ def _check_edge(value: object, where: str, node_ids: set[str]) -> None:
         if edge.get(end) not in node_ids:
             raise SchemaError(f"{where}.{end}: {edge.get(end)!r} is not a node")
     _tensor_meta(edge, where)
+
+
+def _check_diff(value: object, members: set[str], column_keys: set[str]) -> None:
+    section = _mapping(value, "diff")
+    for side in ("a", "b"):
+        _mapping(section.get(side), f"diff.{side}")
+        _stats(_mapping(section.get("totals"), "diff.totals").get(side), column_keys, f"diff.totals.{side}")
+    names = _sequence(section.get("names"), "diff.names")
+    if len(names) != 2 or not all(isinstance(n, str) for n in names):
+        raise SchemaError(f"diff.names: expected two strings, got {names!r}")
+    for delta, base in _mapping(section.get("deltas"), "diff.deltas").items():
+        if delta not in column_keys or base not in column_keys:
+            raise SchemaError(f"diff.deltas.{delta}: {delta!r} and {base!r} must both be declared columns")
+    items = _mapping(section.get("items"), "diff.items")
+    if missing := members - set(items):
+        raise SchemaError(f"diff.items: no status for {sorted(missing)[:5]}")
+    for member, item in items.items():
+        if member not in members:
+            raise SchemaError(f"diff.items[{member!r}]: {member!r} is neither a node nor a group")
+        _check_diff_item(item, f"diff.items[{member!r}]")
+
+
+def _check_diff_item(value: object, where: str) -> None:
+    item = _mapping(value, where)
+    if item.get("status") not in DIFF_STATUSES:
+        raise SchemaError(f"{where}.status: {item.get('status')!r} is not one of {sorted(DIFF_STATUSES)}")
+    for side in ("a", "b"):
+        if item.get(side) is not None:
+            _string(item.get(side), f"{where}.{side}")
+    for j, change in enumerate(_sequence(item.get("changes", []), f"{where}.changes")):
+        _string(_mapping(change, f"{where}.changes[{j}]").get("field"), f"{where}.changes[{j}].field")
 
 
 def _mapping(value: object, where: str) -> Mapping[str, object]:

@@ -96,7 +96,8 @@ def group_stats(
     if trace.latency_ms is not None:
         times = [trace.latency_ms.get(n) for n in _descendant_nodes(group, groups)]
         latency["latency_ms"] = sum(t for t in times if t is not None)
-    info = trace.modules.get(group.module_path)
+    # a structure (a returned cache) owns no module: module_path "" would name the whole model
+    info = trace.modules.get(group.module_path) if group.kind == "module" else None
     owned = (
         {
             "params": info.total_params,
