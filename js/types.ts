@@ -44,6 +44,8 @@ export interface GraphNode {
   stats: Record<string, StatValue>;
   uncounted: string[];
   error?: string;
+  /** The assumptions, in words, its counts rest on: only in a model estimated on meta. */
+  estimated?: string[];
 }
 
 export interface Group {
@@ -54,6 +56,8 @@ export interface Group {
   children: string[];
   stats: Record<string, StatValue>;
   repeat_of?: string;
+  /** The assumptions its nodes' counts rest on. */
+  estimated?: string[];
 }
 
 export interface Edge {

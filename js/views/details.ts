@@ -1,7 +1,8 @@
 /**
  * The details panel: everything known about the selected node or group — type, path, repr,
- * attributes, tensors, every statistic with its share of the model total, uncounted ops and the
- * trace error. Model strings are user data: text only, never markup.
+ * attributes, tensors, every statistic with its share of the model total, uncounted ops, the
+ * assumptions an estimate rests on, and the trace error. Model strings are user data: text only,
+ * never markup.
  */
 
 import { formatShape, formatShare, formatStat } from "../format";
@@ -84,6 +85,16 @@ function nodeDetails(panel: HTMLElement, node: GraphNode, state: ViewState): voi
       section("Uncounted ops", text("div", "ts-details-uncounted", node.uncounted.join(", "))),
     );
   }
+  estimated(panel, node.estimated);
+}
+
+/** The assumptions a node's or group's counts rest on: they are estimates, and this says of what. */
+function estimated(panel: HTMLElement, assumptions: readonly string[] | undefined): void {
+  if (assumptions === undefined || assumptions.length === 0) return;
+  const list = document.createElement("ul");
+  list.className = "ts-details-estimated";
+  for (const assumption of assumptions) list.append(text("li", "", assumption));
+  panel.append(section("Estimated (≈), assuming", list));
 }
 
 function groupDetails(panel: HTMLElement, group: Group, state: ViewState): void {
@@ -96,6 +107,7 @@ function groupDetails(panel: HTMLElement, group: Group, state: ViewState): void 
   if (group.repeat_of !== undefined) facts.push(["repeats", group.repeat_of]);
   panel.append(table("ts-details-facts", facts));
   panel.append(section("Statistics (whole group)", statsTable(group.stats, state)));
+  estimated(panel, group.estimated);
 }
 
 function statsTable(stats: Record<string, StatValue>, state: ViewState): HTMLTableElement {

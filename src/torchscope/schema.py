@@ -64,6 +64,8 @@ class Node(TypedDict):
     stats: dict[str, StatValue]
     uncounted: list[str]
     error: NotRequired[str]
+    # the assumptions, in words, its counts rest on: present only for a model estimated on meta
+    estimated: NotRequired[list[str]]
 
 
 class Group(TypedDict):
@@ -76,6 +78,8 @@ class Group(TypedDict):
     children: list[str]
     stats: dict[str, StatValue]
     repeat_of: NotRequired[str]
+    # the assumptions its nodes' counts rest on (see Node.estimated)
+    estimated: NotRequired[list[str]]
 
 
 class Edge(TypedDict):
@@ -180,6 +184,7 @@ def _check_node(node: Mapping[str, object], where: str, group_ids: set[str], col
         _string(op, f"{where}.uncounted[{j}]")
     if "error" in node:
         _string(node["error"], f"{where}.error")
+    _estimated(node, where)
 
 
 def _check_group(
@@ -194,6 +199,13 @@ def _check_group(
     _stats(group.get("stats"), column_keys, f"{where}.stats")
     if "repeat_of" in group and group["repeat_of"] not in group_ids:
         raise SchemaError(f"{where}.repeat_of: {group['repeat_of']!r} is not a group")
+    _estimated(group, where)
+
+
+def _estimated(item: Mapping[str, object], where: str) -> None:
+    if "estimated" in item:
+        for j, assumption in enumerate(_sequence(item["estimated"], f"{where}.estimated")):
+            _string(assumption, f"{where}.estimated[{j}]")
 
 
 def _check_roots(value: object, members: list[Mapping[str, object]]) -> None:

@@ -147,7 +147,12 @@ describe("visible", () => {
   it("places the top level in the order the tracer recorded, not the order of the node list", () => {
     const payload = stack();
     payload.roots = ["input", "head", "blocks", "output"];
-    expect(visible(new Hierarchy(payload), []).roots).toEqual(["input", "head", "blocks", "output"]);
+    expect(visible(new Hierarchy(payload), []).roots).toEqual([
+      "input",
+      "head",
+      "blocks",
+      "output",
+    ]);
   });
 
   it("merges parallel edges and counts them", () => {

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +90,8 @@ class Recorder(TorchFunctionMode):
     ) -> None:
         super().__init__()
         self.timer = timer
+        # the meta fast paths of whole functions; off when an estimate tracks values op by op
+        self.shortcuts = True
         # node id → (start mark, end mark) of its own work, when timing
         self.spans: dict[str, tuple[object, object]] = {}
         self.paths: dict[int, str] = {}
@@ -247,9 +249,11 @@ class Recorder(TorchFunctionMode):
         (node.cost if node is not None else self._charge_target()).add(charge)
         return result
 
-    def charge(self, func: object, cost: costs.OpCost) -> None:
+    def charge(self, func: object, cost: costs.OpCost, estimated: Sequence[str] = ()) -> None:
         """Charge one ATen op to the node running now (called by :class:`CostCounter`)."""
         target = self._charge_target()
+        if estimated:
+            target.note(estimated)
         if cost.counted:
             target.macs += cost.macs
             target.flops += cost.flops
@@ -311,7 +315,7 @@ class Recorder(TorchFunctionMode):
     ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
         try:
             shortcut = META_SHORTCUTS.get(func)
-            if shortcut is not None and self.timer is None:
+            if shortcut is not None and self.timer is None and self.shortcuts:
                 found = shortcut(args, kwargs)
                 if found is not None:
                     result, aten_op, cost = found

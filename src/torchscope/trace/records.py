@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -24,6 +25,8 @@ class CostRecord:
     macs: int = 0
     flops: int = 0
     uncounted: dict[str, int] = field(default_factory=dict)
+    # the assumptions, in words, that some of these counts rest on (a meta-only estimate)
+    estimated: list[str] = field(default_factory=list)
 
     def add(self, other: CostRecord) -> None:
         """Add ``other``'s counts to these."""
@@ -31,6 +34,11 @@ class CostRecord:
         self.flops += other.flops
         for op, count in other.uncounted.items():
             self.uncounted[op] = self.uncounted.get(op, 0) + count
+        self.note(other.estimated)
+
+    def note(self, assumptions: Sequence[str]) -> None:
+        """Record that these counts rest on ``assumptions`` (each listed once)."""
+        self.estimated.extend(a for a in assumptions if a not in self.estimated)
 
 
 @dataclass
