@@ -3,9 +3,17 @@
  * actions; the store mirrors the synced traits and writes changes back to the model.
  */
 
-import { defaultExpanded, Hierarchy, reveal, type VisibleGraph, visible } from "./graph/visible";
+import { defaultExpanded } from "./graph/expansion";
+import {
+  Hierarchy,
+  isShown,
+  reveal,
+  type VisibleGraph,
+  type VisibleOptions,
+  visible,
+} from "./graph/visible";
 import type { Orientation, Payload, Traits } from "./types";
-import { validatePayload } from "./types";
+import { SCHEMA_VERSION, validatePayload } from "./types";
 
 /** The part of anywidget's model that torchscope uses (a real model, the page stand-in, or a fake). */
 export interface WidgetModel {
@@ -23,6 +31,8 @@ export interface ViewState {
   expanded: readonly string[];
   metric: string;
   height: number;
+  /** Whether bookkeeping ops are drawn as boxes (true) or as markers on their edges. */
+  bookkeeping: boolean;
   /** Why the payload could not be shown, when it is invalid. */
   error: string | null;
   hierarchy: Hierarchy;
@@ -62,7 +72,15 @@ export class Signal<T> {
   }
 }
 
-const SYNCED = ["graph", "orientation", "selected", "expanded", "metric", "height"] as const;
+const SYNCED = [
+  "graph",
+  "orientation",
+  "selected",
+  "expanded",
+  "metric",
+  "height",
+  "bookkeeping",
+] as const;
 
 export class Store {
   /** The id of the box or row under the pointer, shared by the diagram and the table. */
@@ -76,6 +94,7 @@ export class Store {
   private cache: {
     graph: unknown;
     expanded: readonly string[];
+    bookkeeping: boolean;
     hierarchy: Hierarchy;
     visible: VisibleGraph;
   } | null = null;
@@ -85,7 +104,13 @@ export class Store {
     for (const key of SYNCED) model.on(`change:${key}`, this.onModelChange);
     // A fresh view opens at the deepest level that stays readable; Python can set `expanded` later.
     if (this.state.expanded.length === 0 && this.state.graph.groups.length > 0) {
-      this.setExpanded(defaultExpanded(this.state.hierarchy));
+      this.setExpanded(
+        defaultExpanded(
+          this.state.hierarchy,
+          undefined,
+          this.visibleOptions(this.state.bookkeeping),
+        ),
+      );
     }
   }
 
@@ -103,7 +128,7 @@ export class Store {
   select(id: string): void {
     const { hierarchy, visible: shown, expanded } = this.state;
     if (id !== "" && !shown.representative.has(id)) return;
-    if (id !== "" && shown.representative.get(id) !== id) {
+    if (id !== "" && !isShown(shown, id)) {
       this.setExpanded(reveal(hierarchy, expanded, id));
     }
     this.write("selected", id);
@@ -124,8 +149,11 @@ export class Store {
     this.setExpanded([...open]);
   }
 
+  /** Open every module group (a returned structure stays one box until opened itself). */
   expandAll(): void {
-    this.setExpanded(this.state.graph.groups.map((g) => g.id));
+    this.setExpanded(
+      this.state.graph.groups.filter((g) => g.kind !== "structure").map((g) => g.id),
+    );
   }
 
   collapseAll(): void {
@@ -150,6 +178,11 @@ export class Store {
     );
   }
 
+  /** Draw bookkeeping ops (views, reshapes, casts…) as boxes, or as markers on their edges. */
+  setBookkeeping(show: boolean): void {
+    this.write("bookkeeping", show);
+  }
+
   setOrientation(orientation: Orientation): void {
     this.write("orientation", orientation);
   }
@@ -165,8 +198,6 @@ export class Store {
     this.listeners.clear();
     this.hovered.clear();
     this.query.clear();
-    this.hovered.clear();
-    this.query.clear();
   }
 
   private write<K extends keyof Traits>(key: K, value: Traits[K]): void {
@@ -179,11 +210,7 @@ export class Store {
   private pull(): void {
     this.state = this.read();
     const { selected, visible: shown, hierarchy, expanded } = this.state;
-    if (
-      selected !== "" &&
-      shown.representative.has(selected) &&
-      shown.representative.get(selected) !== selected
-    ) {
+    if (selected !== "" && shown.representative.has(selected) && !isShown(shown, selected)) {
       // selected from Python while hidden: reveal it (this write pulls again, now visible)
       this.setExpanded(reveal(hierarchy, expanded, selected));
       return;
@@ -201,14 +228,23 @@ export class Store {
       error = e instanceof Error ? e.message : String(e);
     }
     const expanded = this.model.get("expanded") ?? [];
-    if (this.cache === null || this.cache.graph !== raw || this.cache.expanded !== expanded) {
-      const hierarchy = this.cache?.graph === raw ? this.cache.hierarchy : new Hierarchy(graph);
-      this.cache = {
+    const bookkeeping = this.model.get("bookkeeping") === true;
+    let cache = this.cache;
+    if (
+      cache === null ||
+      cache.graph !== raw ||
+      cache.expanded !== expanded ||
+      cache.bookkeeping !== bookkeeping
+    ) {
+      const hierarchy = cache?.graph === raw ? cache.hierarchy : new Hierarchy(graph);
+      cache = {
         graph: raw,
         expanded,
+        bookkeeping,
         hierarchy,
-        visible: visible(hierarchy, expanded, { fold: true }),
+        visible: visible(hierarchy, expanded, this.visibleOptions(bookkeeping)),
       };
+      this.cache = cache;
     }
     return {
       graph,
@@ -217,10 +253,15 @@ export class Store {
       expanded,
       metric: this.model.get("metric") ?? "",
       height: this.model.get("height") ?? 600,
+      bookkeeping,
       error,
-      hierarchy: this.cache.hierarchy,
-      visible: this.cache.visible,
+      hierarchy: cache.hierarchy,
+      visible: cache.visible,
     };
+  }
+
+  private visibleOptions(bookkeeping: boolean): VisibleOptions {
+    return { fold: true, bookkeeping, stubs: true };
   }
 }
 
@@ -233,7 +274,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 function emptyPayload(): Payload {
   return {
-    schema: 1,
+    schema: SCHEMA_VERSION,
     model: { name: "", input_shapes: [], device: "", dtype: "", torch_version: "" },
     columns: [],
     nodes: [],

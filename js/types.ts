@@ -21,6 +21,8 @@ export interface ModelInfo {
   device: string;
   dtype: string;
   torch_version: string;
+  /** How the model was drawn where that is not obvious (unwrapped from torch.compile, say). */
+  notes?: string[];
 }
 
 export interface Column {
@@ -58,6 +60,8 @@ export interface Group {
   repeat_of?: string;
   /** The assumptions its nodes' counts rest on. */
   estimated?: string[];
+  /** "structure": a returned (or passed-in) structure such as a cache, not a module call. */
+  kind?: "structure";
 }
 
 export interface Edge {
@@ -89,6 +93,8 @@ export interface Traits {
   expanded: string[];
   metric: string;
   height: number;
+  /** Draw bookkeeping ops as boxes instead of markers on their edges. */
+  bookkeeping: boolean;
 }
 
 /** Why a value is not a valid payload, naming the field (e.g. `nodes[3].parent`). */

@@ -97,15 +97,18 @@ class ModelGraph:
         assumed = stats.estimated([n.cost.estimated for n in trace.nodes] + [trace.unattributed.estimated])
         if assumed:
             totals["estimated"] = stats.ESTIMATES_JOINED.join(assumed)
+        model = schema.ModelInfo(
+            name=trace.model_name,
+            input_shapes=[list(s) for s in trace.input_shapes],
+            device=trace.device,
+            dtype=trace.dtype,
+            torch_version=torch.__version__,
+        )
+        if trace.notes:
+            model["notes"] = list(trace.notes)
         return schema.Payload(
             schema=schema.SCHEMA_VERSION,
-            model=schema.ModelInfo(
-                name=trace.model_name,
-                input_shapes=[list(s) for s in trace.input_shapes],
-                device=trace.device,
-                dtype=trace.dtype,
-                torch_version=torch.__version__,
-            ),
+            model=model,
             columns=[
                 *stats.COLUMNS,
                 *([stats.LATENCY] if trace.latency_ms is not None else []),
@@ -166,6 +169,8 @@ class ModelGraph:
         inside = stats.descendant_nodes(group, groups)
         if assumed := stats.estimated(self._nodes_by_id[n].cost.estimated for n in inside):
             result["estimated"] = assumed
+        if group.kind == "structure":
+            result["kind"] = "structure"
         return result
 
 

@@ -30,13 +30,18 @@ class TensorMeta(TypedDict):
 
 
 class ModelInfo(TypedDict):
-    """What was traced: the model's class name, the example inputs, device, dtype, torch version."""
+    """What was traced: the model's class name, the example inputs, device, dtype, torch version.
+
+    ``notes`` says how the model was drawn where that is not obvious (unwrapped from
+    ``torch.compile``, say).
+    """
 
     name: str
     input_shapes: list[list[int]]
     device: str
     dtype: str
     torch_version: str
+    notes: NotRequired[list[str]]
 
 
 class Column(TypedDict):
@@ -69,7 +74,11 @@ class Node(TypedDict):
 
 
 class Group(TypedDict):
-    """One call of a module with children; ``repeat_of`` names an identical earlier sibling."""
+    """One call of a module with children; ``repeat_of`` names an identical earlier sibling.
+
+    ``kind`` is ``"structure"`` for a structure passed in or returned (a cache, a ``ModelOutput``)
+    whose tensors are its children; absent for a module call.
+    """
 
     id: str
     op: str
@@ -80,6 +89,7 @@ class Group(TypedDict):
     repeat_of: NotRequired[str]
     # the assumptions its nodes' counts rest on (see Node.estimated)
     estimated: NotRequired[list[str]]
+    kind: NotRequired[Literal["structure"]]
 
 
 class Edge(TypedDict):
@@ -154,6 +164,9 @@ def _check_model(value: object) -> None:
         _string(model.get(key), f"model.{key}")
     for i, shape in enumerate(_sequence(model.get("input_shapes"), "model.input_shapes")):
         _shape(shape, f"model.input_shapes[{i}]")
+    if "notes" in model:
+        for i, note in enumerate(_sequence(model["notes"], "model.notes")):
+            _string(note, f"model.notes[{i}]")
 
 
 def _check_columns(value: object) -> set[str]:
@@ -199,6 +212,8 @@ def _check_group(
     _stats(group.get("stats"), column_keys, f"{where}.stats")
     if "repeat_of" in group and group["repeat_of"] not in group_ids:
         raise SchemaError(f"{where}.repeat_of: {group['repeat_of']!r} is not a group")
+    if "kind" in group and group["kind"] != "structure":
+        raise SchemaError(f"{where}.kind: {group['kind']!r} is not 'structure'")
     _estimated(group, where)
 
 

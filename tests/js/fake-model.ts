@@ -23,6 +23,7 @@ export class FakeModel extends LocalModel {
       expanded: [],
       metric: "",
       height: 400,
+      bookkeeping: false,
       ...overrides,
     });
   }

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 NodeKind = Literal["input", "module", "function", "output"]
+# a module call, or a structure (a cache, a ModelOutput) passed in or returned
+GroupKind = Literal["module", "structure"]
 AttrValue = str | int | float | bool | list[int] | None
 
 
@@ -70,6 +72,7 @@ class GroupRecord:
     module_path: str
     children: list[str] = field(default_factory=list)
     repeat_of: str | None = None
+    kind: GroupKind = "module"
 
 
 @dataclass(frozen=True)
@@ -121,3 +124,5 @@ class Trace:
     latency_ms: dict[str, float] | None = None
     total_latency_ms: float | None = None
     latency_device: str | None = None
+    # what the reader should know about how the model was drawn (e.g. unwrapped from torch.compile)
+    notes: list[str] = field(default_factory=list)

@@ -36,8 +36,10 @@ from torchscope.trace.preserve import preserved
 from torchscope.trace.recorder import Failure, Recorder
 from torchscope.trace.records import GroupRecord, Trace
 from torchscope.trace.repeats import mark_repeats
+from torchscope.trace.structures import structure_groups
 from torchscope.trace.timing import Timer
 from torchscope.trace.values import meta_like, named_modules, named_tensors
+from torchscope.trace.wrappers import unwrap
 
 DEVICES = ("auto", "meta", "cpu", "cuda")
 Modules = list[tuple[str, nn.Module]]  # the model's named_modules(), walked once per trace
@@ -68,9 +70,11 @@ def trace_model(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    model, notes = unwrap(model)
     modules = named_modules(model)
     _require_initialized(modules)
     trace = _trace(model, modules, example, device, train=train)
+    trace.notes = notes
     if measure:
         where = torch.device(trace.device) if trace.device != "meta" else model_device(model)
         if where.type == "meta":
@@ -238,7 +242,7 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and four sw
             message = _describe(failure, exc, model, recorder, recursion_limit=limit)
             raise TraceError(message, _finish(recorder, model, modules, call, device, error=message)) from exc
     recorder.add_outputs(output)
-    return _finish(recorder, model, modules, call, device, error=None)
+    return _finish(recorder, model, modules, call, device, error=None, returned=output)
 
 
 def _estimator(call: Example, example: Example, recorder: Recorder) -> Estimator:
@@ -259,10 +263,16 @@ def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
     device: torch.device,
     *,
     error: str | None,
+    returned: object = None,
 ) -> Trace:
     if error is not None and recorder.failure is not None and recorder.failure.node is not None:
         recorder.nodes[[n.id for n in recorder.nodes].index(recorder.failure.node)].error = error
-    groups = _without_empty_groups(list(recorder.groups.values()))
+    taken = {n.id for n in recorder.nodes} | set(recorder.groups)
+    inputs = structure_groups(recorder.nodes, "input", "input", call.positional(), taken)
+    inputs += structure_groups(recorder.nodes, "input", "", call.kwargs, taken)
+    outputs = structure_groups(recorder.nodes, "output", "output", returned, taken)
+    structures = [*inputs, *outputs]
+    groups = _without_empty_groups([*inputs, *recorder.groups.values(), *outputs])
     kept = {g.id for g in groups} | {n.id for n in recorder.nodes}
     mark_repeats(groups, recorder.nodes, list(recorder.edges.values()))
     return Trace(
@@ -273,12 +283,23 @@ def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
         nodes=recorder.nodes,
         groups=groups,
         edges=list(recorder.edges.values()),
-        top_level=[m for m in recorder.top_level if m in kept],
+        top_level=_top_level(recorder.top_level, kept, structures),
         module_types={name: type(m).__name__ for name, m in modules},
         modules=module_infos(model, modules),
         unattributed=recorder.unattributed,
         error=error,
     )
+
+
+def _top_level(order: list[str], kept: set[str], structures: list[GroupRecord]) -> list[str]:
+    """Return the recorded top-level order, with each structure where its first tensor was."""
+    holder = {child: s.id for s in structures for child in s.children}
+    result: list[str] = []
+    for member in order:
+        member = holder.get(member, member)  # noqa: PLW2901  # a structure stands for its tensors
+        if member in kept and member not in result:
+            result.append(member)
+    return result
 
 
 def _without_empty_groups(groups: list[GroupRecord]) -> list[GroupRecord]:
