@@ -62,6 +62,8 @@ export interface Group {
   estimated?: string[];
   /** "structure": a returned (or passed-in) structure such as a cache, not a module call. */
   kind?: "structure";
+  /** What the module is beyond its type: an experts module's experts, top_k, params_per_expert. */
+  attrs?: Record<string, AttrValue>;
 }
 
 export interface Edge {

@@ -155,3 +155,23 @@ def test_a_real_model_is_never_estimated() -> None:
     assert "estimated" not in payload["totals"]
     assert not any("estimated" in n for n in payload["nodes"])
     assert all(c["key"] != "estimated" for c in payload["columns"])
+
+
+# (hidden, expert intermediate, experts, top-k) of the tiny configs above
+TINY_EXPERTS = {"mixtral": (64, 128, 4, 2), "qwen2_moe": (64, 32, 6, 2), "olmoe": (64, 32, 8, 2)}
+
+
+@pytest.mark.parametrize("name", list(MOE))
+def test_an_experts_module_is_one_group_with_its_experts_top_k_and_routed_macs(name: str) -> None:
+    hidden, inter, experts, top_k = TINY_EXPERTS[name]
+    payload = torchscope.trace(_build(name, "grouped_mm", device="meta"), inputs=_ids()).to_json()
+    groups = {g["id"]: g for g in payload["groups"]}
+    group = groups["model.layers.0.mlp.experts"]
+    # gate, up and down projections of one expert: 3·H·I
+    assert group["attrs"] == {"experts": experts, "params_per_expert": 3 * hidden * inter, "top_k": top_k}
+    assert group["stats"]["params"] == experts * 3 * hidden * inter
+    # routed: each of the 8 tokens meets top-k experts
+    assert group["stats"]["macs"] == TOKENS * top_k * 3 * hidden * inter
+    router = next(n for n in payload["nodes"] if n["id"] == "model.layers.0.mlp.gate")
+    assert router["attrs"]["top_k"] == top_k
+    assert sum("attrs" in g for g in payload["groups"]) == 2  # one experts group per layer, no other

@@ -7,7 +7,7 @@
 
 import { formatShape, formatShare, formatStat } from "../format";
 import type { Store, ViewState } from "../store";
-import type { GraphNode, Group, StatValue } from "../types";
+import type { AttrValue, GraphNode, Group, StatValue } from "../types";
 
 export function renderDetails(el: HTMLElement, store: Store): () => void {
   const panel = document.createElement("aside");
@@ -76,11 +76,7 @@ function nodeDetails(panel: HTMLElement, node: GraphNode, state: ViewState): voi
   if (node.error !== undefined)
     panel.append(section("Error", text("pre", "ts-details-error", node.error)));
   if (node.repr !== "") panel.append(section("Module", text("pre", "ts-details-repr", node.repr)));
-  const attrs = Object.entries(node.attrs).map(([k, v]): [string, string] => [
-    k,
-    Array.isArray(v) ? formatShape(v) : String(v),
-  ]);
-  if (attrs.length > 0) panel.append(section("Attributes", table("ts-details-attrs", attrs)));
+  attributes(panel, node.attrs);
   const tensors = [
     ...node.inputs.map((t, i): [string, string] => [
       `input ${i}`,
@@ -119,8 +115,19 @@ function groupDetails(panel: HTMLElement, group: Group, state: ViewState): void 
   ];
   if (group.repeat_of !== undefined) facts.push(["repeats", group.repeat_of]);
   panel.append(table("ts-details-facts", facts));
-  panel.append(section("Statistics (whole group)", statsTable(group.stats, state)));
+  attributes(panel, group.attrs ?? {});
+  const routed = group.attrs?.experts !== undefined;
+  const title = routed ? "Statistics (whole group; MACs as routed)" : "Statistics (whole group)";
+  panel.append(section(title, statsTable(group.stats, state)));
   estimated(panel, group.estimated);
+}
+
+function attributes(panel: HTMLElement, attrs: Record<string, AttrValue>): void {
+  const rows = Object.entries(attrs).map(([k, v]): [string, string] => [
+    k,
+    Array.isArray(v) ? formatShape(v) : String(v),
+  ]);
+  if (rows.length > 0) panel.append(section("Attributes", table("ts-details-attrs", rows)));
 }
 
 function statsTable(stats: Record<string, StatValue>, state: ViewState): HTMLTableElement {

@@ -171,6 +171,8 @@ class ModelGraph:
             result["estimated"] = assumed
         if group.kind == "structure":
             result["kind"] = "structure"
+        if group.attrs:
+            result["attrs"] = dict(group.attrs)
         return result
 
 

@@ -89,6 +89,8 @@ class Group(TypedDict):
     repeat_of: NotRequired[str]
     # the assumptions its nodes' counts rest on (see Node.estimated)
     estimated: NotRequired[list[str]]
+    # what the module is beyond its type: an experts module's experts, top_k, params_per_expert
+    attrs: NotRequired[dict[str, str | int | float | bool | list[int] | None]]
     kind: NotRequired[Literal["structure"]]
 
 
@@ -214,6 +216,8 @@ def _check_group(
         raise SchemaError(f"{where}.repeat_of: {group['repeat_of']!r} is not a group")
     if "kind" in group and group["kind"] != "structure":
         raise SchemaError(f"{where}.kind: {group['kind']!r} is not 'structure'")
+    if "attrs" in group:
+        _mapping(group["attrs"], f"{where}.attrs")
     _estimated(group, where)
 
 

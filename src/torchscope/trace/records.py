@@ -72,6 +72,9 @@ class GroupRecord:
     module_path: str
     children: list[str] = field(default_factory=list)
     repeat_of: str | None = None
+    # what the diagram says of the module beyond its type: an experts module's E, top-k and
+    # parameters per expert (see trace/experts.py); empty for most groups
+    attrs: dict[str, AttrValue] = field(default_factory=dict)
     kind: GroupKind = "module"
 
 
