@@ -46,6 +46,8 @@ export interface GraphNode {
   stats: Record<string, StatValue>;
   uncounted: string[];
   error?: string;
+  /** The assumptions, in words, its counts rest on: only in a model estimated on meta. */
+  estimated?: string[];
 }
 
 export interface Group {
@@ -56,8 +58,12 @@ export interface Group {
   children: string[];
   stats: Record<string, StatValue>;
   repeat_of?: string;
+  /** The assumptions its nodes' counts rest on. */
+  estimated?: string[];
   /** "structure": a returned (or passed-in) structure such as a cache, not a module call. */
   kind?: "structure";
+  /** What the module is beyond its type: an experts module's experts, top_k, params_per_expert. */
+  attrs?: Record<string, AttrValue>;
 }
 
 export interface Edge {

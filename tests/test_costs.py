@@ -91,10 +91,53 @@ def test_scaled_dot_product_attention_whichever_kernel_runs(device: str) -> None
     macs = batch * heads * length * source * (embed + value)
     assert stats["macs"] == macs == 6_006
     scores = batch * heads * length * source
-    fused = 2 * macs + 2 * scores  # a fused kernel: scale and softmax, one each per score
-    # the math kernel scales q and k (one per element of each), then softmaxes the scores
-    math_path = 2 * macs + batch * heads * (length + source) * embed + scores
-    assert stats["flops"] in {fused, math_path}
+    # as the math kernel computes it, whichever kernel runs: q and k scaled (one per element of
+    # each), then the scores softmaxed
+    assert stats["flops"] == 2 * macs + batch * heads * (length + source) * embed + scores
+
+
+class MaskedAttention(nn.Module):
+    def __init__(self, **options: object) -> None:
+        super().__init__()
+        self.options = options
+
+    def forward(self, q: torch.Tensor, k: torch.Tensor, *mask: torch.Tensor) -> torch.Tensor:
+        return F.scaled_dot_product_attention(q, k, k, *mask, **self.options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+@pytest.mark.parametrize(
+    ("options", "mask", "extra"),
+    [
+        # a float mask is added to each of the 2·4·8·6 = 384 scores
+        ({}, torch.zeros(2, 1, 8, 6), 384),
+        # a boolean mask is first made a float one (one per mask element), then added
+        ({}, torch.ones(8, 6, dtype=torch.bool), 48 + 384),
+        # grouped-query attention: 2 key heads serve 4 query heads
+        ({"enable_gqa": True}, None, 0),
+    ],
+    ids=["float mask", "bool mask", "grouped-query"],
+)
+def test_attention_masks_count_the_same_on_every_kernel(
+    device: str, options: dict[str, object], mask: torch.Tensor | None, extra: int
+) -> None:
+    q = torch.randn(2, 4, 8, 4)
+    k = torch.randn(2, 2 if options else 4, 6, 4)
+    inputs = (q, k) if mask is None else (q, k, mask)
+    totals = torchscope.trace(MaskedAttention(**options), inputs=inputs, device=device).to_json()["totals"]
+    macs = 2 * 4 * 8 * 6 * (4 + 4)  # QKᵀ and AV over 2·4 query heads
+    # scale q (2·4·8·4) and the keys once per query head (2·4·6·4), softmax the 384 scores
+    assert (totals["macs"], totals["flops"]) == (macs, 2 * macs + 256 + 192 + 384 + extra)
+
+
+@pytest.mark.parametrize("device", ["meta", "cpu"])
+def test_causal_attention_counts_its_mask(device: str) -> None:
+    q = torch.randn(2, 4, 8, 4)
+    graph = torchscope.trace(MaskedAttention(is_causal=True), inputs=(q, q), device=device)
+    totals = graph.to_json()["totals"]
+    macs = 2 * 4 * 8 * 8 * 8
+    # scale q and k (256 each), the 8×8 causal mask made (64) and added to the 512 scores, softmax
+    assert totals["flops"] == 2 * macs + 256 + 256 + 64 + 512 + 512
 
 
 def test_multihead_attention_counts_projections_and_attention() -> None:

@@ -58,6 +58,12 @@ BREAKS: list[tuple[str, Breaker, str]] = [
     ("root twice", lambda p: p["roots"].append("input"), "roots[4]: 'input' is listed twice"),
     ("root missing", lambda p: p["roots"].remove("add#1"), "roots: the top-level members ['add#1'] are"),
     ("no roots", lambda p: p.pop("roots"), "roots: expected a list, got NoneType"),
+    ("estimate", lambda p: p["nodes"][2].update(estimated="guess"), "nodes[2].estimated: expected a list"),
+    (
+        "group estimate",
+        lambda p: p["groups"][2].update(estimated=[1]),
+        "groups[2].estimated[0]: expected a string",
+    ),
 ]
 
 

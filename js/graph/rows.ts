@@ -25,6 +25,8 @@ export interface Row {
   path: string;
   stats: Record<string, StatValue>;
   toggle: "expand" | "collapse" | null;
+  /** The assumptions its counts rest on (a model estimated on meta); none when they are exact. */
+  estimated?: string[];
 }
 
 /** The columns of the table that are not statistics. */
@@ -55,6 +57,7 @@ export function treeRows(shown: VisibleGraph, hierarchy: Hierarchy): Row[] {
         path: container.id,
         stats: container.group.stats,
         toggle: "collapse",
+        estimated: container.group.estimated ?? [],
       });
       continue;
     }
@@ -77,6 +80,7 @@ export function treeRows(shown: VisibleGraph, hierarchy: Hierarchy): Row[] {
         path: members.join(" "),
         stats: sumStats(members.map((id) => hierarchy.groups.get(id)?.stats ?? {})),
         toggle: "expand",
+        estimated: [...new Set(members.flatMap((id) => hierarchy.groups.get(id)?.estimated ?? []))],
       });
     } else {
       rows.push({
@@ -90,6 +94,7 @@ export function treeRows(shown: VisibleGraph, hierarchy: Hierarchy): Row[] {
         path: item.id,
         stats: item.group?.stats ?? {},
         toggle: "expand",
+        estimated: item.group?.estimated ?? [],
       });
     }
   }
@@ -112,6 +117,7 @@ function nodeRow(node: GraphNode, parent: string | null, depth: number): Row {
     path: node.module_path || node.id,
     stats: node.stats,
     toggle: null,
+    estimated: node.estimated ?? [],
   };
 }
 

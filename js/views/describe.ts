@@ -177,6 +177,16 @@ function plain(
 function holds(state: ViewState, groups: readonly string[]): string {
   const layers = `${countLeaves(state, groups)} layers`;
   if (groups.length !== 1) return layers;
+  const attrs = state.hierarchy.groups.get(groups[0] as string)?.attrs;
+  if (typeof attrs?.experts === "number") {
+    // an experts module: how many, how many a token meets, and what each one holds
+    const each =
+      typeof attrs.params_per_expert === "number"
+        ? ` · ${formatCount(attrs.params_per_expert)} params each`
+        : "";
+    const top = typeof attrs.top_k === "number" ? ` · top-${attrs.top_k}` : "";
+    return `${attrs.experts} experts${top}${each}`;
+  }
   const children = state.hierarchy.groups.get(groups[0] as string)?.children ?? [];
   const blocks = children
     .map((id) => state.hierarchy.groups.get(id))

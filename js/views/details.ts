@@ -1,13 +1,14 @@
 /**
  * The details panel: everything known about the selected node or group — type, path, repr,
- * attributes, tensors, every statistic with its share of the model total, uncounted ops and the
- * trace error. Model strings are user data: text only, never markup.
+ * attributes, tensors, every statistic with its share of the model total, uncounted ops, the
+ * assumptions an estimate rests on, and the trace error. Model strings are user data: text only,
+ * never markup.
  */
 
 import { formatShape, formatShare, formatStat } from "../format";
 import { isDelta } from "../graph/diff";
 import type { Store, ViewState } from "../store";
-import type { GraphNode, Group, StatValue } from "../types";
+import type { AttrValue, GraphNode, Group, StatValue } from "../types";
 import { comparison } from "./compare";
 
 export function renderDetails(el: HTMLElement, store: Store): () => void {
@@ -79,11 +80,7 @@ function nodeDetails(panel: HTMLElement, node: GraphNode, state: ViewState): voi
   if (node.error !== undefined)
     panel.append(section("Error", text("pre", "ts-details-error", node.error)));
   if (node.repr !== "") panel.append(section("Module", text("pre", "ts-details-repr", node.repr)));
-  const attrs = Object.entries(node.attrs).map(([k, v]): [string, string] => [
-    k,
-    Array.isArray(v) ? formatShape(v) : String(v),
-  ]);
-  if (attrs.length > 0) panel.append(section("Attributes", table("ts-details-attrs", attrs)));
+  attributes(panel, node.attrs);
   const tensors = [
     ...node.inputs.map((t, i): [string, string] => [
       `input ${i}`,
@@ -101,6 +98,16 @@ function nodeDetails(panel: HTMLElement, node: GraphNode, state: ViewState): voi
       section("Uncounted ops", text("div", "ts-details-uncounted", node.uncounted.join(", "))),
     );
   }
+  estimated(panel, node.estimated);
+}
+
+/** The assumptions a node's or group's counts rest on: they are estimates, and this says of what. */
+function estimated(panel: HTMLElement, assumptions: readonly string[] | undefined): void {
+  if (assumptions === undefined || assumptions.length === 0) return;
+  const list = document.createElement("ul");
+  list.className = "ts-details-estimated";
+  for (const assumption of assumptions) list.append(text("li", "", assumption));
+  panel.append(section("Estimated (≈), assuming", list));
 }
 
 function groupDetails(panel: HTMLElement, group: Group, state: ViewState): void {
@@ -112,7 +119,19 @@ function groupDetails(panel: HTMLElement, group: Group, state: ViewState): void 
   ];
   if (group.repeat_of !== undefined) facts.push(["repeats", group.repeat_of]);
   panel.append(table("ts-details-facts", facts));
-  panel.append(section("Statistics (whole group)", statsTable(group.stats, state)));
+  attributes(panel, group.attrs ?? {});
+  const routed = group.attrs?.experts !== undefined;
+  const title = routed ? "Statistics (whole group; MACs as routed)" : "Statistics (whole group)";
+  panel.append(section(title, statsTable(group.stats, state)));
+  estimated(panel, group.estimated);
+}
+
+function attributes(panel: HTMLElement, attrs: Record<string, AttrValue>): void {
+  const rows = Object.entries(attrs).map(([k, v]): [string, string] => [
+    k,
+    Array.isArray(v) ? formatShape(v) : String(v),
+  ]);
+  if (rows.length > 0) panel.append(section("Attributes", table("ts-details-attrs", rows)));
 }
 
 function statsTable(stats: Record<string, StatValue>, state: ViewState): HTMLTableElement {

@@ -190,7 +190,7 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
     foot.replaceChildren(
       ...columns.map((c) => {
         const value = c.key === "label" ? "Total" : c.key === "share" ? "100%" : totals[c.key];
-        return cellFor(c, value, totals[c.key], null);
+        return markEstimated(cellFor(c, value, totals[c.key], null), c, estimates(totals));
       }),
     );
   };
@@ -253,7 +253,7 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
             : null;
         const cell = cellFor(c, value, c.key === "share" ? undefined : row.stats[c.key], strength);
         if (c.key === "label") decorateName(cell, row);
-        line.append(cell);
+        line.append(markEstimated(cell, c, row.estimated ?? []));
       }
       fragment.append(line);
     }
@@ -419,6 +419,24 @@ function cellFor(
 }
 
 /** The name cell of a tree row: indented by depth, with the group's expand/collapse handle. */
+/** Counts that rest on an assumption read `≈`, and say which in their tooltip. */
+function markEstimated(
+  cell: HTMLElement,
+  c: TableColumn,
+  assumptions: readonly string[],
+): HTMLElement {
+  if (assumptions.length === 0 || (c.key !== "macs" && c.key !== "flops")) return cell;
+  cell.textContent = `≈${cell.textContent ?? ""}`;
+  cell.title = `${cell.title}\nestimated, assuming ${assumptions.join("; ")}`;
+  cell.classList.add("ts-estimated");
+  return cell;
+}
+
+function estimates(totals: Record<string, StatValue>): string[] {
+  const listed = totals.estimated;
+  return typeof listed === "string" && listed !== "" ? listed.split("; ") : [];
+}
+
 function decorateName(cell: HTMLElement, row: Row): void {
   cell.style.paddingLeft = `${6 + row.depth * 14}px`;
   if (row.toggle === null) return;

@@ -74,17 +74,19 @@ for _name, _bias in (("mm", None), ("bmm", None), ("addmm", 0), ("baddbmm", 0), 
 for _packet in _packets("convolution", "_convolution", "cudnn_convolution", "convolution_overrideable"):
     _FORMULAS[_packet] = mm.from_torch(_packet, 2)
 _FORMULAS[_aten._slow_conv2d_forward] = mm.from_torch(_aten._slow_conv2d_forward, 3)  # noqa: SLF001
-for _packet in _packets(
-    "_scaled_dot_product_flash_attention_for_cpu",
-    "_scaled_dot_product_flash_attention",
-    "_scaled_dot_product_efficient_attention",
-    "_scaled_dot_product_cudnn_attention",
-    "_scaled_dot_product_fused_attention_overrideable",
-    "_scaled_dot_product_attention_math",
-    "_flash_attention_forward",
-    "_efficient_attention_forward",
+# scaled-dot-product attention kernels, and where their mask and causal flag are
+for _name, _mask, _causal in (
+    ("_scaled_dot_product_flash_attention_for_cpu", None, 4),  # the mask comes as a keyword
+    ("_scaled_dot_product_flash_attention", None, 4),
+    ("_scaled_dot_product_efficient_attention", 3, 6),
+    ("_scaled_dot_product_cudnn_attention", 3, 6),
+    ("_scaled_dot_product_fused_attention_overrideable", 3, 5),
+    ("_scaled_dot_product_attention_math", 3, 5),
+    ("_flash_attention_forward", None, None),
+    ("_efficient_attention_forward", None, None),
 ):
-    _FORMULAS[_packet] = mm.attention
+    for _packet in _packets(_name):
+        _FORMULAS[_packet] = mm.attention(_mask, _causal)
 _FORMULAS[_aten._native_multi_head_attention] = mm.native_multi_head_attention  # noqa: SLF001
 _FORMULAS[_aten._grouped_mm] = mm.grouped_mm(bias_position=3)  # noqa: SLF001
 _FORMULAS[_aten._scaled_grouped_mm] = mm.grouped_mm(bias_position=5)  # noqa: SLF001

@@ -165,19 +165,35 @@ def _left(args: tuple[Any, ...], kwargs: dict[str, Any], position: int | None) -
     return True if left is None else bool(left)
 
 
-def attention(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:
+def attention(mask_position: int | None, causal_position: int | None) -> Formula:
     """Scaled-dot-product attention, any kernel: ``QKᵀ`` (L·S·E) and ``AV`` (L·S·Ev) per head.
 
-    FLOPs add the scaling and softmax of the ``L×S`` score matrix: one per score element each.
+    FLOPs are counted as PyTorch's math kernel (the one a meta pass runs) computes them, so that
+    the count does not depend on the kernel: ``q`` and ``k`` scaled by √scale (one per element
+    of each, the keys once per query head), the mask added to the ``L×S`` scores (a boolean or
+    causal mask first turned into one, one per mask element), and the softmax (one per score).
     """
-    del kwargs, out
-    q, k, v = args[0], args[1], args[2]
-    *batch, length, embed = q.shape
-    source = k.shape[-2]
-    value = v.shape[-1]
-    heads = math.prod(batch)
-    macs = heads * length * source * (embed + value)
-    return OpCost(macs=macs, flops=2 * macs + 2 * heads * length * source)
+
+    def formula(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:
+        del out
+        q, k, v = args[0], args[1], args[2]
+        *batch, length, embed = q.shape
+        source = k.shape[-2]
+        heads = math.prod(batch)
+        macs = heads * length * source * (embed + v.shape[-1])
+        scores = heads * length * source
+        flops = 2 * macs + q.numel() + heads * source * embed + scores
+        mask = kwargs.get("attn_mask", kwargs.get("attn_bias"))
+        if mask is None and mask_position is not None and len(args) > mask_position:
+            mask = args[mask_position]
+        causal = causal_position is not None and bool(argument(args, kwargs, causal_position, "is_causal"))
+        if isinstance(mask, torch.Tensor):
+            flops += scores + (mask.numel() if mask.dtype == torch.bool else 0)
+        elif causal:
+            flops += scores + length * source
+        return OpCost(macs=macs, flops=flops)
+
+    return formula
 
 
 def native_multi_head_attention(args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> OpCost:

@@ -140,6 +140,9 @@ class ModelGraph:
             [n.cost.uncounted for n in trace.nodes] + [trace.unattributed.uncounted]
         )
         totals["uncounted"] = ", ".join(all_uncounted)
+        assumed = stats.estimated([n.cost.estimated for n in trace.nodes] + [trace.unattributed.estimated])
+        if assumed:
+            totals["estimated"] = stats.ESTIMATES_JOINED.join(assumed)
         model = schema.ModelInfo(
             name=trace.model_name,
             input_shapes=[list(s) for s in trace.input_shapes],
@@ -156,9 +159,10 @@ class ModelGraph:
                 *stats.COLUMNS,
                 *([stats.LATENCY] if trace.latency_ms is not None else []),
                 schema.Column(key="uncounted", label="Uncounted ops", unit="", kind="text"),
+                *([stats.ESTIMATED] if assumed else []),
             ],
             nodes=[self._node_json(n, per_node[n.id]) for n in trace.nodes],
-            groups=[self._group_json(g, stats.group_stats(g, trace, per_node, groups)) for g in trace.groups],
+            groups=[self._group_json(g, per_node, groups) for g in trace.groups],
             edges=[
                 schema.Edge(
                     source=e.source, target=e.target, shape=list(e.tensor.shape), dtype=e.tensor.dtype
@@ -190,9 +194,14 @@ class ModelGraph:
         )
         if node.error is not None:
             result["error"] = node.error
+        if node.cost.estimated:
+            result["estimated"] = list(node.cost.estimated)
         return result
 
-    def _group_json(self, group: GroupRecord, group_stats: stats.Stats) -> schema.Group:
+    def _group_json(
+        self, group: GroupRecord, per_node: dict[str, stats.Stats], groups: dict[str, GroupRecord]
+    ) -> schema.Group:
+        group_stats = stats.group_stats(group, self.trace, per_node, groups)
         result = schema.Group(
             id=group.id,
             op=group.op,
@@ -203,8 +212,13 @@ class ModelGraph:
         )
         if group.repeat_of is not None:
             result["repeat_of"] = group.repeat_of
+        inside = stats.descendant_nodes(group, groups)
+        if assumed := stats.estimated(self._nodes_by_id[n].cost.estimated for n in inside):
+            result["estimated"] = assumed
         if group.kind == "structure":
             result["kind"] = "structure"
+        if group.attrs:
+            result["attrs"] = dict(group.attrs)
         return result
 
 

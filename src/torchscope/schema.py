@@ -69,6 +69,8 @@ class Node(TypedDict):
     stats: dict[str, StatValue]
     uncounted: list[str]
     error: NotRequired[str]
+    # the assumptions, in words, its counts rest on: present only for a model estimated on meta
+    estimated: NotRequired[list[str]]
 
 
 class Group(TypedDict):
@@ -85,6 +87,10 @@ class Group(TypedDict):
     children: list[str]
     stats: dict[str, StatValue]
     repeat_of: NotRequired[str]
+    # the assumptions its nodes' counts rest on (see Node.estimated)
+    estimated: NotRequired[list[str]]
+    # what the module is beyond its type: an experts module's experts, top_k, params_per_expert
+    attrs: NotRequired[dict[str, str | int | float | bool | list[int] | None]]
     kind: NotRequired[Literal["structure"]]
 
 
@@ -230,6 +236,7 @@ def _check_node(node: Mapping[str, object], where: str, group_ids: set[str], col
         _string(op, f"{where}.uncounted[{j}]")
     if "error" in node:
         _string(node["error"], f"{where}.error")
+    _estimated(node, where)
 
 
 def _check_group(
@@ -246,6 +253,15 @@ def _check_group(
         raise SchemaError(f"{where}.repeat_of: {group['repeat_of']!r} is not a group")
     if "kind" in group and group["kind"] != "structure":
         raise SchemaError(f"{where}.kind: {group['kind']!r} is not 'structure'")
+    if "attrs" in group:
+        _mapping(group["attrs"], f"{where}.attrs")
+    _estimated(group, where)
+
+
+def _estimated(item: Mapping[str, object], where: str) -> None:
+    if "estimated" in item:
+        for j, assumption in enumerate(_sequence(item["estimated"], f"{where}.estimated")):
+            _string(assumption, f"{where}.estimated[{j}]")
 
 
 def _check_roots(value: object, members: list[Mapping[str, object]]) -> None:

@@ -11,6 +11,9 @@ fill the payload the widget draws, and :class:`StatsTable` is built from that pa
   subtree; the totals add ops that ran outside every node.
 * activation_bytes = write_bytes: the bytes of the node's outputs; read_bytes: the bytes of its
   inputs plus the parameters and buffers it owns.
+* estimated: the assumptions (in words) that a node's counts rest on, for a model estimated on
+  meta (see :mod:`torchscope.trace.estimates`); a group lists its nodes', the totals all of them.
+  The text, Markdown and HTML tables mark such counts ``≈``.
 """
 
 from __future__ import annotations
@@ -18,8 +21,7 @@ from __future__ import annotations
 import csv
 import html
 import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from torchscope import schema
-from torchscope.exports import shape_text
+from torchscope.cells import human, markdown_cell, markdown_escape, markdown_row, plain
 
 if TYPE_CHECKING:
     from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
@@ -131,6 +133,23 @@ def totals(trace: Trace, per_node: dict[str, Stats]) -> Stats:
     }
 
 
+ESTIMATED = schema.Column(key="estimated", label="Estimated", unit="", kind="text")
+ESTIMATES_JOINED = "; "  # how the totals list the assumptions in one text cell
+
+
+def estimated(assumptions: Iterable[Sequence[str]]) -> list[str]:
+    """Every assumption in ``assumptions`` once, in the order first met."""
+    found: list[str] = []
+    for listed in assumptions:
+        found.extend(a for a in listed if a not in found)
+    return found
+
+
+def descendant_nodes(group: GroupRecord, groups: dict[str, GroupRecord]) -> list[str]:
+    """Ids of the nodes inside ``group``, however deep, in call order."""
+    return _descendant_nodes(group, groups)
+
+
 def uncounted(costs: Iterable[dict[str, int]]) -> list[str]:
     """``["aten.foo ×3", ...]`` from per-op counts, most frequent first."""
     merged: dict[str, int] = {}
@@ -169,10 +188,11 @@ def _itemsize(dtype: str) -> int:
 TABLE_KEYS = [
     "name", "type", "input_shapes", "output_shapes", "params", "params_trainable", "macs", "flops",
     "param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes", "latency_ms",
-    "uncounted",
+    "uncounted", "estimated",
 ]  # fmt: skip
+# the columns of a trace that took no measurement / made no estimate leave these out
+_OPTIONAL = {"latency_ms": "latency_ms", "estimated": "estimated"}
 _TEXT_COLUMNS = ["name", "type", "output_shapes", "params", "macs", "flops", "activation_bytes"]
-_BYTES = {"param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes"}
 _NUMERIC = {*OWNED, *ADDITIVE, "latency_ms"}
 _MARKDOWN_LABELS = {"name": "Name", "type": "Type"} | {c["key"]: c["label"] for c in [*COLUMNS, LATENCY]}
 TENSORWATCH_KEYS = [
@@ -213,20 +233,31 @@ class StatsTable:
             if member in groups:
                 group = groups[member]
                 if depth is not None and level >= depth:
-                    rows.append(_row(group["id"], group["op"], group["stats"], []))
+                    assumed = group.get("estimated", [])
+                    rows.append(_row(group["id"], group["op"], group["stats"], [], assumed))
                     return
                 for child in group["children"]:
                     visit(child, level + 1)
             elif member in nodes and nodes[member]["kind"] in ("module", "function"):
                 node = nodes[member]
-                rows.append(_row(node["id"], node["op"], node["stats"], node["uncounted"]))
+                rows.append(
+                    _row(node["id"], node["op"], node["stats"], node["uncounted"], node.get("estimated", []))
+                )
 
         for member in schema.top_level_members(payload):
             visit(member, 1)
         listed = str(payload["totals"].get("uncounted") or "")
-        measured = any(c["key"] == "latency_ms" for c in payload["columns"])
-        columns = [k for k in TABLE_KEYS if measured or k != "latency_ms"]
-        return cls(rows, _row("total", "", payload["totals"], listed.split(", ") if listed else []), columns)
+        assumed = str(payload["totals"].get("estimated") or "")
+        declared = {c["key"] for c in payload["columns"]}
+        columns = [k for k in TABLE_KEYS if k not in _OPTIONAL or _OPTIONAL[k] in declared]
+        totals = _row(
+            "total",
+            "",
+            payload["totals"],
+            listed.split(", ") if listed else [],
+            assumed.split(ESTIMATES_JOINED) if assumed else [],
+        )
+        return cls(rows, totals, columns)
 
     def to_csv(self, path: str | Path) -> None:
         """Write the rows and the totals row as CSV, with the stable column keys as header."""
@@ -234,7 +265,7 @@ class StatsTable:
             writer = csv.DictWriter(f, fieldnames=self.columns)
             writer.writeheader()
             for row in [*self.rows, self.totals]:
-                writer.writerow({k: _plain(row.get(k)) for k in self.columns})
+                writer.writerow({k: plain(row.get(k)) for k in self.columns})
 
     def to_pandas(self) -> Any:  # noqa: ANN401  # a pandas.DataFrame; pandas is optional
         """Return the rows as a ``pandas.DataFrame`` (the totals are in :attr:`totals`).
@@ -277,12 +308,14 @@ class StatsTable:
         """
         header = [_MARKDOWN_LABELS.get(c, c) for c in _TEXT_COLUMNS]
         align = ["---:" if c in _NUMERIC else ":---" for c in _TEXT_COLUMNS]
-        lines = [_markdown_row(header), _markdown_row(align)]
-        lines += [_markdown_row([_markdown_cell(c, row.get(c)) for c in _TEXT_COLUMNS]) for row in self.rows]
-        total = [_markdown_cell(c, self.totals.get(c)) for c in _TEXT_COLUMNS]
-        lines.append(_markdown_row(["**total**", *total[1:]]))
+        lines = [markdown_row(header), markdown_row(align)]
+        lines += [markdown_row([_cell(c, row, markdown_cell) for c in _TEXT_COLUMNS]) for row in self.rows]
+        total = [_cell(c, self.totals, markdown_cell) for c in _TEXT_COLUMNS]
+        lines.append(markdown_row(["**total**", *total[1:]]))
         if self.totals.get("uncounted"):
             lines += ["", "Uncounted ops: " + markdown_escape(", ".join(self.totals["uncounted"]))]
+        if self.totals.get("estimated"):
+            lines += ["", "≈ Estimated, assuming " + markdown_escape("; ".join(self.totals["estimated"]))]
         return "\n".join(lines) + "\n"
 
     def sorted_by(self, key: str, *, descending: bool = True) -> StatsTable:
@@ -299,7 +332,7 @@ class StatsTable:
         return StatsTable([*with_value, *without], self.totals, list(self.columns))
 
     def __str__(self) -> str:
-        cells = [[_human(c, row.get(c)) for c in _TEXT_COLUMNS] for row in [*self.rows, self.totals]]
+        cells = [[_cell(c, row, human) for c in _TEXT_COLUMNS] for row in [*self.rows, self.totals]]
         widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(_TEXT_COLUMNS)]
 
         def line(values: Sequence[str]) -> str:
@@ -312,45 +345,34 @@ class StatsTable:
         text = [line(_TEXT_COLUMNS), rule, *(line(r) for r in cells[:-1]), rule, line(cells[-1])]
         if self.totals.get("uncounted"):
             text.append("uncounted: " + ", ".join(self.totals["uncounted"]))
+        if self.totals.get("estimated"):
+            text.append("≈ estimated, assuming " + "; ".join(self.totals["estimated"]))
         return "\n".join(text)
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in _TEXT_COLUMNS)
         body = "".join(
-            "<tr>"
-            + "".join(f"<td>{html.escape(_human(c, row.get(c)))}</td>" for c in _TEXT_COLUMNS)
-            + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(_cell(c, row, human))}</td>" for c in _TEXT_COLUMNS) + "</tr>"
             for row in [*self.rows, self.totals]
         )
-        return f"<table class='torchscope-stats'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        note = ""
+        if self.totals.get("estimated"):
+            assumed = html.escape("; ".join(self.totals["estimated"]))
+            note = f"<p class='torchscope-estimated'>≈ estimated, assuming {assumed}</p>"
+        table = f"<table class='torchscope-stats'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        return table + note
 
 
-def _row(name: str, op: str, stats: dict[str, schema.StatValue], uncounted_ops: list[str]) -> Row:
-    return {"name": name, "type": op, **stats, "uncounted": uncounted_ops}
+def _row(
+    name: str, op: str, stats: dict[str, schema.StatValue], uncounted_ops: list[str], estimated: list[str]
+) -> Row:
+    return {"name": name, "type": op, **stats, "uncounted": uncounted_ops, "estimated": list(estimated)}
 
 
-def _plain(value: object) -> object:
-    if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
-    return "" if value is None else value
-
-
-def _human(column: str, value: object) -> str:
-    """Format a cell for people: shapes as [1, 3, 224, 224], counts in K/M/G, bytes in KiB/MiB."""
-    if isinstance(value, list):
-        return ", ".join(
-            "[" + ", ".join(str(d) for d in s) + "]" if isinstance(s, list) else str(s) for s in value
-        )
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return "" if value is None else str(value)
-    binary = column in _BYTES
-    units = (
-        (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)) if binary else (("G", 1e9), ("M", 1e6), ("K", 1e3))
-    )
-    unit, scale = next(((u, s) for u, s in units if abs(value) >= s), ("B" if binary else "", 1))
-    if scale == 1:
-        return f"{value} B" if binary else str(value)
-    return f"{value / scale:.2f} {unit}"
+def _cell(column: str, row: Row, render: Callable[[str, object], str]) -> str:
+    """One cell written by ``render``; the counts of an estimated row are marked ``≈``."""
+    text = render(column, row.get(column))
+    return f"≈{text}" if column in ("macs", "flops") and row.get("estimated") and text else text
 
 
 def tensorwatch_columns(row: Row) -> Row:
@@ -376,27 +398,3 @@ def tensorwatch_columns(row: Row) -> Row:
         "MemRead(B)": number("read_bytes"),
         "MemWrite(B)": number("write_bytes"),
     }
-
-
-# the characters that can start Markdown markup inside a table cell: emphasis, code, links,
-# HTML, entities, strikethrough, math, mentions, the cell separator, and the escape itself
-_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<>&|~$@])")
-
-
-def markdown_escape(text: str) -> str:
-    """Escape ``text`` for a Markdown table cell: active characters get a backslash, newlines a space.
-
-    The backslash itself is escaped too: GFM reads a backslash before an escaped pipe as an
-    escaped backslash followed by a cell separator.
-    """
-    return _MARKDOWN_ACTIVE.sub(r"\\\1", " ".join(text.splitlines()))
-
-
-def _markdown_cell(column: str, value: object) -> str:
-    if column in ("input_shapes", "output_shapes") and isinstance(value, list):
-        return ", ".join(shape_text(s) for s in value if isinstance(s, list))
-    return markdown_escape(_human(column, value))
-
-
-def _markdown_row(cells: Sequence[str]) -> str:
-    return "| " + " | ".join(cells) + " |"

@@ -71,6 +71,30 @@ describe("the details panel", () => {
     expect(rows(el, ".ts-details-stats")).toEqual([["Params", "148", "56.9%"]]);
   });
 
+  it("shows an experts group's experts, top-k and params per expert, and says its MACs are routed", () => {
+    const el = renderWidget(new FakeModel({ selected: "blocks.0" })).el;
+    expect(rows(el, ".ts-details-attrs")).toEqual([
+      ["experts", "2"],
+      ["top_k", "1"],
+      ["params_per_expert", "56"],
+    ]);
+    expect([...el.querySelectorAll(".ts-details-section")].map((h) => h.textContent)).toContain(
+      "Statistics (whole group; MACs as routed)",
+    );
+  });
+
+  it("says what an estimate assumes, for a node and for its group, and nothing for exact ones", () => {
+    const assumed = (selected: string): string[] =>
+      [
+        ...renderWidget(new FakeModel({ selected })).el.querySelectorAll(
+          ".ts-details-estimated li",
+        ),
+      ].map((li) => li.textContent ?? "");
+    expect(assumed("blocks.1.conv")).toEqual(["uniform routing: an example assumption"]);
+    expect(assumed("blocks.1")).toEqual(["uniform routing: an example assumption"]);
+    expect(assumed("blocks.0.conv")).toEqual([]);
+  });
+
   it("follows a click in the diagram and clears with the close button", () => {
     const model = new FakeModel();
     const el = renderWidget(model).el;

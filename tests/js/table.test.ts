@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ROW_HEIGHT } from "../../js/views/table";
-import { chainPayload, click, FakeModel, node, renderWidget } from "./fake-model";
+import { chainPayload, click, FakeModel, goldenPayload, node, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -46,6 +46,23 @@ describe("the stats table", () => {
     const foot = el.querySelector(".ts-table-foot") as HTMLElement;
     expect(cell(foot, "params").textContent).toBe("260");
     expect(cell(foot, "label").textContent).toBe("Total");
+  });
+
+  it("marks counts that rest on an assumption with ≈, and says which in the tooltip", () => {
+    const graph = goldenPayload();
+    graph.columns.push({ key: "macs", label: "MACs", unit: "", kind: "count" });
+    for (const n of graph.nodes) n.stats.macs = 1000;
+    graph.totals.macs = 3000;
+    const { el } = renderWidget(
+      new FakeModel({ graph, expanded: ["blocks", "blocks.0", "blocks.1"] }),
+    );
+    const estimated = cell(row(el, "blocks.1.conv"), "macs");
+    expect(estimated.textContent).toBe("≈1.00 K");
+    expect(estimated.title).toContain("assuming uniform routing: an example assumption");
+    expect(cell(row(el, "blocks.1"), "macs").textContent?.startsWith("≈")).toBe(true);
+    expect(cell(row(el, "blocks.0.conv"), "macs").textContent).toBe("1.00 K");
+    const foot = el.querySelector(".ts-table-foot") as HTMLElement;
+    expect(cell(foot, "macs").textContent).toBe("≈3.00 K");
   });
 
   it("sorts by a column, biggest first, and flips on a second click", () => {

@@ -95,6 +95,16 @@ describe("the widget rendered with a fake model", () => {
     expect(node(el, "blocks.0×2").height).toBeGreaterThan(node(el, "input").height);
   });
 
+  it("says of a collapsed experts module how many experts, the top-k and the params of each", () => {
+    const graph = goldenPayload();
+    const blocks = graph.groups.find((g) => g.id === "blocks.1");
+    if (blocks !== undefined) delete blocks.repeat_of; // shown on its own, not folded
+    const { el } = renderWidget(new FakeModel({ graph, expanded: ["blocks"] }));
+    // golden: blocks.0 is marked as an experts module of 2 experts, top-1, 56 params each
+    expect(node(el, "blocks.0").detail).toBe("2 experts · top-1 · 56 params each");
+    expect(node(el, "blocks.1").detail).toBe("1 layers");
+  });
+
   it("collapses and expands a group from its toggle, writing `expanded`", () => {
     const model = new FakeModel({ expanded: ["blocks", "blocks.0", "blocks.1"] });
     const { el } = renderWidget(model);

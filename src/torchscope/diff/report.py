@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from torchscope.exports import shape_text
-from torchscope.stats import markdown_escape
+from torchscope.cells import markdown_escape
 
 if TYPE_CHECKING:
     from torchscope.diff.compare import Change

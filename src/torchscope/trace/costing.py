@@ -15,12 +15,14 @@ things keep this fast without changing a count:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from torchscope import costs
+from torchscope.trace.estimates import Estimator
 from torchscope.trace.fastpaths import meta_binary, meta_unary
 from torchscope.trace.metakernels import check_operand_dtypes, run_kernel
 
@@ -28,16 +30,18 @@ from torchscope.trace.metakernels import check_operand_dtypes, run_kernel
 class Charges(Protocol):
     """Where the ATen ops' costs go: the recorder, which knows the node running now."""
 
-    def charge(self, func: object, cost: costs.OpCost) -> None:
-        """Charge one ATen call's cost."""
+    def charge(self, func: object, cost: costs.OpCost, estimated: Sequence[str] = ()) -> None:
+        """Charge one ATen call's cost, and the assumptions it rests on (none: it is exact)."""
 
 
 class CostCounter(TorchDispatchMode):  # type: ignore[no-untyped-call]  # untyped in torch
     """Sees every ATen op of the pass and charges its cost to ``recorder``'s current node."""
 
-    def __init__(self, recorder: Charges) -> None:
+    def __init__(self, recorder: Charges, estimator: Estimator | None = None) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # untyped in torch
         self.recorder = recorder
+        # set for a meta pass over a model with no values: every op then goes through it
+        self.estimator = estimator
         # (op, arguments' metadata) → (each result's shape, strides, dtype; its cost), this pass only
         self.memo: dict[tuple[object, ...], tuple[list[_Spec], costs.OpCost]] = {}
 
@@ -50,6 +54,11 @@ class CostCounter(TorchDispatchMode):  # type: ignore[no-untyped-call]  # untype
     ) -> Any:  # noqa: ANN401  # whatever the op returns
         del types
         kwargs = kwargs or {}
+        if self.estimator is not None:
+            check_operand_dtypes(func, args)
+            out, assumed = self.estimator.run(func, args, kwargs)
+            self.recorder.charge(func, costs.cost_of(func, args, kwargs, out), assumed)
+            return out
         key = _memo_key(func, args, kwargs)
         if key is not None and (known := self.memo.get(key)) is not None:
             specs, cost = known

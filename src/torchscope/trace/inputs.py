@@ -74,6 +74,26 @@ class Example:
         )
         return Example(args=tuple(args), kwargs=dict(kwargs))
 
+    def known_values(self) -> Example:
+        """Return the values a meta pass may know, in the same structure: real and made inputs, on the CPU.
+
+        A meta input holds no values and stays as it is; an input given by shape gets the values a
+        CPU pass would make for it.
+        """
+        cpu = torch.device("cpu")
+
+        def convert(t: torch.Tensor) -> torch.Tensor:
+            return t if t.device.type == "meta" else t.detach().to(cpu, copy=True)
+
+        def make(spec: ShapeSpec) -> torch.Tensor:
+            return spec.make(cpu)
+
+        args = pytree.tree_map_only(ShapeSpec, make, pytree.tree_map_only(torch.Tensor, convert, self.args))
+        kwargs = pytree.tree_map_only(
+            ShapeSpec, make, pytree.tree_map_only(torch.Tensor, convert, self.kwargs)
+        )
+        return Example(args=tuple(args), kwargs=dict(kwargs))
+
 
 def build_example(
     input_shape: object,

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +35,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils.weak import WeakIdKeyDictionary
 
 from torchscope import costs
+from torchscope.trace.experts import experts_attrs
 from torchscope.trace.fastpaths import META_SHORTCUTS
 from torchscope.trace.records import AttrValue, CostRecord, EdgeRecord, GroupRecord, NodeRecord, TensorMeta
 from torchscope.trace.timing import Timer
@@ -90,6 +91,8 @@ class Recorder(TorchFunctionMode):
     ) -> None:
         super().__init__()
         self.timer = timer
+        # the meta fast paths of whole functions; off when an estimate tracks values op by op
+        self.shortcuts = True
         # node id → (start mark, end mark) of its own work, when timing
         self.spans: dict[str, tuple[object, object]] = {}
         self.paths: dict[int, str] = {}
@@ -106,6 +109,7 @@ class Recorder(TorchFunctionMode):
         self._producers: WeakIdKeyDictionary = WeakIdKeyDictionary()
         self._param_names: WeakIdKeyDictionary = WeakIdKeyDictionary()
         self._module_calls: Counter[str] = Counter()
+        self._experts_of: dict[int, dict[str, AttrValue] | None] = {}
         self._id_counts: Counter[str] = Counter()
         self._used_ids: set[str] = set()
         self._node_index: dict[str, int] = {}
@@ -166,7 +170,8 @@ class Recorder(TorchFunctionMode):
         parent = self._current_group()
         count = self._module_calls[path] = self._module_calls[path] + 1
         type_name = type(module).__name__
-        if _is_leaf(module) and (path != "" or _is_library_module(module)):
+        experts = self._experts(module, path)
+        if experts is None and _is_leaf(module) and (path != "" or _is_library_module(module)):
             record_id = self._module_id(path, count)
             inputs = [t for _, t in iter_tensors(args)]
             node = NodeRecord(
@@ -192,9 +197,18 @@ class Recorder(TorchFunctionMode):
         else:
             record_id = self._module_id(path, count)
             group = GroupRecord(id=record_id, op=type_name, label=path, parent=parent, module_path=path)
+            group.attrs = dict(experts or {})
             self.groups[record_id] = group
             self._attach(parent, record_id)
             self.stack.append(_Frame(module, path, group=record_id))
+
+    def _experts(self, module: nn.Module, path: str) -> dict[str, AttrValue] | None:
+        """Return what an experts module is (drawn as one group, whatever its children), once per module."""
+        key = id(module)
+        if key not in self._experts_of:
+            parent = self.stack[-1].module if self.stack else None
+            self._experts_of[key] = experts_attrs(module, path, parent)
+        return self._experts_of[key]
 
     def _exit(self, module: nn.Module, kwargs: dict[str, object], output: object) -> None:
         ended = self._mark()
@@ -247,9 +261,11 @@ class Recorder(TorchFunctionMode):
         (node.cost if node is not None else self._charge_target()).add(charge)
         return result
 
-    def charge(self, func: object, cost: costs.OpCost) -> None:
+    def charge(self, func: object, cost: costs.OpCost, estimated: Sequence[str] = ()) -> None:
         """Charge one ATen op to the node running now (called by :class:`CostCounter`)."""
         target = self._charge_target()
+        if estimated:
+            target.note(estimated)
         if cost.counted:
             target.macs += cost.macs
             target.flops += cost.flops
@@ -311,7 +327,7 @@ class Recorder(TorchFunctionMode):
     ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
         try:
             shortcut = META_SHORTCUTS.get(func)
-            if shortcut is not None and self.timer is None:
+            if shortcut is not None and self.timer is None and self.shortcuts:
                 found = shortcut(args, kwargs)
                 if found is not None:
                     result, aten_op, cost = found

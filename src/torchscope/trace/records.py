@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +27,8 @@ class CostRecord:
     macs: int = 0
     flops: int = 0
     uncounted: dict[str, int] = field(default_factory=dict)
+    # the assumptions, in words, that some of these counts rest on (a meta-only estimate)
+    estimated: list[str] = field(default_factory=list)
 
     def add(self, other: CostRecord) -> None:
         """Add ``other``'s counts to these."""
@@ -33,6 +36,11 @@ class CostRecord:
         self.flops += other.flops
         for op, count in other.uncounted.items():
             self.uncounted[op] = self.uncounted.get(op, 0) + count
+        self.note(other.estimated)
+
+    def note(self, assumptions: Sequence[str]) -> None:
+        """Record that these counts rest on ``assumptions`` (each listed once)."""
+        self.estimated.extend(a for a in assumptions if a not in self.estimated)
 
 
 @dataclass
@@ -64,6 +72,9 @@ class GroupRecord:
     module_path: str
     children: list[str] = field(default_factory=list)
     repeat_of: str | None = None
+    # what the diagram says of the module beyond its type: an experts module's E, top-k and
+    # parameters per expert (see trace/experts.py); empty for most groups
+    attrs: dict[str, AttrValue] = field(default_factory=dict)
     kind: GroupKind = "module"
 
 

@@ -3,7 +3,9 @@
 ``device="auto"`` runs on ``meta``: every parameter and buffer is replaced by a meta stand-in
 through :func:`torch.func.functional_call`, so the model is never moved, copied or changed and
 costs no memory. When an op needs real data (``.item()``, ``nonzero``, NMS, a constant created on
-the CPU), the pass is run again on real tensors on the model's own device. A real pass gets
+the CPU), the pass is run again on real tensors on the model's own device; a model that has no
+real values (built on meta) is *estimated* on meta instead, from the values it can know and
+stated assumptions (:mod:`.estimates`). A real pass gets
 copies of the buffers (BatchNorm statistics stay as they were) and of the inputs, runs under
 ``no_grad``, and restores the RNG state; the ``training`` flag of every submodule is put back.
 
@@ -26,6 +28,7 @@ from torch.nn.parameter import is_lazy
 
 from torchscope.errors import TraceError
 from torchscope.trace.costing import CostCounter
+from torchscope.trace.estimates import Estimator
 from torchscope.trace.hints import expected_input
 from torchscope.trace.inputs import Example
 from torchscope.trace.ownership import module_infos
@@ -89,16 +92,21 @@ def _trace(
     target = _resolve(device)
     if target is not None:
         return _run(model, modules, example, target, train=train)
+    meta = torch.device("meta")
     try:
-        return _run(model, modules, example, torch.device("meta"), train=train, allow_fallback=True)
+        return _run(model, modules, example, meta, train=train, allow_fallback=True)
     except _NeedsRealTensors as signal:
-        if (missing := _without_values(model, example)) is not None:
+        if (missing := _without_values(model, example)) is None:
+            return _run(model, modules, example, model_device(model), train=train)
+        try:
+            return _run(model, modules, example, meta, train=train, estimate=True)
+        except TraceError as estimating:
             message = (
                 f"{signal.where} needs real tensors (an op depends on data, e.g. .item() or nonzero), "
-                f"but {missing}; pass a model with real weights and real (or shape-only) inputs"
+                f"but {missing}; pass a model with real weights and real (or shape-only) inputs "
+                f"(estimating on meta, with known inputs and stated assumptions, stopped too: {estimating})"
             )
             raise TraceError(message, signal.finish(message)) from signal.__cause__
-        return _run(model, modules, example, model_device(model), train=train)
 
 
 def measure_latency(  # noqa: PLR0913  # what to run, where, and how often
@@ -200,7 +208,7 @@ def _require_values(model: nn.Module, example: Example, device: torch.device) ->
         )
 
 
-def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and three switches
+def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and four switches
     model: nn.Module,
     modules: Modules,
     example: Example,
@@ -208,6 +216,7 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and three s
     *,
     train: bool,
     allow_fallback: bool = False,
+    estimate: bool = False,
 ) -> Trace:
     _require_values(model, example, device)
     recorder = Recorder(model, modules=modules)
@@ -216,9 +225,10 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and three s
     call = example.to(device)
     for name, tensor in call.named_tensors():
         recorder.add_input(name, tensor)
+    estimator = _estimator(call, example, recorder) if estimate else None
     with preserved(model, modules, train=train), _hooks(recorder), _recursion_headroom() as limit:
         try:
-            with recorder, CostCounter(recorder), _grad_mode(device):
+            with recorder, CostCounter(recorder, estimator), _grad_mode(device):
                 output = torch.func.functional_call(
                     model, state, call.args, call.kwargs, tie_weights=True, strict=False
                 )
@@ -233,6 +243,16 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and three s
             raise TraceError(message, _finish(recorder, model, modules, call, device, error=message)) from exc
     recorder.add_outputs(output)
     return _finish(recorder, model, modules, call, device, error=None, returned=output)
+
+
+def _estimator(call: Example, example: Example, recorder: Recorder) -> Estimator:
+    """Make the estimator of a meta-only pass (see :mod:`.estimates`); it knows the inputs' values."""
+    estimator = Estimator()
+    known = example.known_values().named_tensors()
+    for (_, stand_in), (_, value) in zip(call.named_tensors(), known, strict=True):
+        estimator.know(stand_in, value)
+    recorder.shortcuts = False
+    return estimator
 
 
 def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
