@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-NodeKind = Literal["input", "module", "function", "output"]
+from torchscope.schema import NodeKind
+
 AttrValue = str | int | float | bool | list[int] | None
 
 
