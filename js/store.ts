@@ -198,7 +198,11 @@ export class Store {
     if (this.checked === null || this.checked.raw !== raw) this.checked = checked(raw);
     const { graph, error } = this.checked;
     const expanded = this.model.get("expanded") ?? [];
-    if (this.cache === null || this.cache.graph !== raw || this.cache.expanded !== expanded) {
+    if (
+      this.cache === null ||
+      this.cache.graph !== raw ||
+      !sameValue(this.cache.expanded, expanded)
+    ) {
       const hierarchy = this.cache?.graph === raw ? this.cache.hierarchy : new Hierarchy(graph);
       this.cache = {
         graph: raw,

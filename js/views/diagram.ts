@@ -98,6 +98,8 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
   /** The box whose screen position a re-layout keeps (the group just toggled here). */
   let anchor: { id: string; x: number; y: number } | null = null;
   let latest = 0;
+  /** What the layout in flight is for: a state that repeats it (a kernel echo) waits for it. */
+  let asked: { visible: VisibleGraph; orientation: Orientation } | null = null;
   let hover: string | null = null;
   let palette: Palette | null = null;
   const timings = { layout: 0, paint: 0, frames: [] as number[] };
@@ -211,6 +213,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     if (state.error !== null) {
       scene = null;
       laid = null;
+      asked = null;
       root.dataset.layout = "error";
       stage.hidden = true;
       renderNotices(notices, state, scene);
@@ -223,11 +226,19 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       return;
     }
     renderNotices(notices, state, scene);
+    if (
+      asked !== null &&
+      asked.visible === state.visible &&
+      asked.orientation === state.orientation
+    ) {
+      return;
+    }
     latest += 1;
     const ticket = latest;
     const visibleGraph = state.visible;
     const orientation = state.orientation;
     root.dataset.layout = "pending";
+    asked = { visible: visibleGraph, orientation };
     // say so only when it takes long enough to notice
     const slow = setTimeout(() => {
       status.textContent = `Laying out ${visibleGraph.items.length.toLocaleString()} boxes…`;
@@ -235,6 +246,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     }, 200);
     engine.request(layoutInput(visibleGraph), orientation, (result: LayoutResult) => {
       if (ticket !== latest) return; // superseded by a newer state
+      asked = null;
       clearTimeout(slow);
       status.hidden = true;
       if ("error" in result) {
