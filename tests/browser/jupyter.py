@@ -32,6 +32,13 @@ Ui = Literal["lab", "notebook"]
 CELL = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
 KERNEL_TIMEOUT_MS = 120_000
 CELL_TIMEOUT_MS = 120_000
+# The text of every open dialog (JupyterLab's <dialog> and its .jp-Dialog), outermost only
+OPEN_DIALOGS = """() => {
+    const selector = 'dialog[open], .jp-Dialog, [role="dialog"]';
+    return [...document.querySelectorAll(selector)]
+        .filter(el => !el.parentElement || !el.parentElement.closest(selector))
+        .map(el => `<${el.tagName.toLowerCase()} class="${el.className}">\n${el.innerText.trim()}`);
+}"""
 
 
 @dataclass
@@ -182,7 +189,13 @@ class NotebookPage:
         prompt = cell.locator(".jp-InputPrompt")
         started = re.compile(r"\[(\*|\d+)\]:")
         for _ in range(5):
-            cell.locator(".jp-InputArea-editor").click()
+            try:
+                cell.locator(".jp-InputArea-editor").click()
+            except Error as error:
+                # say what covered the cell: a dialog's text tells which setting lets it appear
+                raise AssertionError(
+                    f"cannot click cell {index}; open dialogs: {self.open_dialogs()}"
+                ) from error
             expect(cell).to_have_class(re.compile(r"\bjp-mod-active\b"))
             self.page.keyboard.press("Control+Enter")
             for _ in range(30):
@@ -191,6 +204,10 @@ class NotebookPage:
                     return
                 time.sleep(0.1)
         raise TimeoutError(f"cell {index} did not start after 5 tries (prompt {before!r})")
+
+    def open_dialogs(self) -> list[str]:
+        """The text of every dialog open on the page now."""
+        return list(self.page.evaluate(OPEN_DIALOGS))
 
     def output_text(self, index: int) -> str:
         return self.cell(index).locator(".jp-OutputArea").inner_text()
