@@ -55,6 +55,26 @@ class JupyterServer:
         nbformat.write(nb, self.root / name)
         return name
 
+    def start_kernel(self, path: str) -> None:
+        """Start the notebook's kernel session on the server before any page opens it.
+
+        A page that opens a notebook with no session picks a kernel from the kernel specs it
+        fetched; when that fetch has not answered yet (a loaded machine), JupyterLab finds no
+        kernel to start and opens its "Select Kernel" dialog over the notebook. With the session
+        already running, the page connects to it and never has to choose. The server answers an
+        existing session for the same path, so calling this twice is harmless.
+        """
+        body = {"path": path, "type": "notebook", "name": Path(path).name, "kernel": {"name": "python3"}}
+        request = urllib.request.Request(  # noqa: S310  # loopback URL we built
+            f"{self.url}/api/sessions",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=KERNEL_TIMEOUT_MS / 1000) as response:  # noqa: S310
+            if response.status not in (200, 201):
+                raise RuntimeError(f"starting the kernel of {path} answered {response.status}")
+
     def set_theme(self, name: str) -> None:
         """Choose JupyterLab's theme for pages loaded from now on (e.g. ``JupyterLab Dark``)."""
         body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
@@ -87,11 +107,19 @@ def jupyter_lab(root: Path, artifacts: Path) -> Iterator[JupyterServer]:
     for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
         env[var] = str(home / var.lower())
         Path(env[var]).mkdir(parents=True)
-    # The announcements pop-up would cover cells and wait for a click.
+    # Nothing may open over the cells and wait for a click: not the announcements pop-up, nor the
+    # "Build Recommended" dialog that the build check opens once Node can run JupyterLab's
+    # yarn.js (it cannot today: the project's package.json says "type": "module").
     labconfig = Path(env["JUPYTER_CONFIG_DIR"]) / "labconfig"
     labconfig.mkdir()
     (labconfig / "page_config.json").write_text(
-        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+        json.dumps(
+            {
+                "disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True},
+                "buildCheck": False,
+                "buildAvailable": False,
+            }
+        )
     )
     env["PYTHONUNBUFFERED"] = "1"
     port = free_port()
@@ -141,6 +169,7 @@ class NotebookPage:
         self.errors: list[str] = []
         self.core_errors: list[str] = []
         page.on("pageerror", self._on_error)
+        server.start_kernel(path)
         page.goto(server.page_url(path, ui))
         expect(page.locator(CELL).first).to_be_visible(timeout=KERNEL_TIMEOUT_MS)
         self.wait_for_idle_kernel()
@@ -151,7 +180,7 @@ class NotebookPage:
         # own bundles are kept apart so that every other error (ours) fails the test.
         first_frame = next((line for line in (error.stack or "").splitlines() if " at " in line), "")
         core = any(part in first_frame for part in ("/static/notebook/", "/static/lab/"))
-        (self.core_errors if core else self.errors).append(text)
+        (self.core_errors if core or _anywidget_timer(error) else self.errors).append(text)
 
     def wait_for_idle_kernel(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
         """Wait until the notebook's kernel is connected and idle."""
@@ -320,6 +349,21 @@ class NotebookPage:
             time.sleep(0.1)
             rgb = self.pixel(index, x, y)
         return rgb
+
+
+def _anywidget_timer(error: Error) -> bool:
+    """Whether ``error`` is anywidget's own report that a model took over 2 s to initialise.
+
+    anywidget starts a fixed 2-second timer when a model is created and reports this when loading
+    the widget's ESM takes longer, as it does for a 100,000-node payload on a loaded machine; the
+    widget still loads and renders afterwards, which the tests check for themselves. (Messages
+    from the kernel to that model are then dropped by anywidget 0.11; no test that meets this
+    sends any.)
+    """
+    frames = [line for line in (error.stack or "").splitlines() if " at " in line]
+    return str(error.message).startswith("[anywidget] Failed to initialize model.") and all(
+        "/lab/extensions/anywidget/" in frame for frame in frames
+    )
 
 
 class DrawnBox(TypedDict):
