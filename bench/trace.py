@@ -328,10 +328,10 @@ PHASES = [
     ("    dispatch handler", "trace/costing.py", "__torch_dispatch__"),
     ("      kernels run (memo misses)", "trace/costing.py", "_kernel"),
     ("      cost formulas", "torchscope/costs.py", "cost_of"),
-    ("  leave-no-trace snapshot", "trace/run.py", "_preserved"),
+    ("  leave-no-trace snapshot", "trace/preserve.py", "preserved"),
     ("  stand-ins", "trace/run.py", "_stand_ins"),
     ("  repeat signatures", "trace/repeats.py", "mark_repeats"),
-    ("  ownership (params per module)", "trace/run.py", "module_infos"),
+    ("  ownership (params per module)", "trace/ownership.py", "module_infos"),
     ("  payload + statistics", "torchscope/graph.py", "to_json"),
 ]
 

@@ -87,6 +87,7 @@ function renderSplitter(body: HTMLElement, table: HTMLElement, root: HTMLElement
     table.hidden = !table.hidden;
     bar.hidden = table.hidden;
     root.dataset.table = table.hidden ? "hidden" : "shown";
+    root.dispatchEvent(new Event("ts-table-changed"));
   };
   root.dataset.table = "shown";
   root.addEventListener("ts-toggle-table", toggle);

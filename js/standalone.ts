@@ -47,7 +47,19 @@ export class LocalModel implements WidgetModel {
   }
 }
 
+/** A saved page's state: pages written before a trait existed lack it, and get its default. */
+export type SavedState = Omit<Traits, "bookkeeping"> & Partial<Pick<Traits, "bookkeeping">>;
+
 /** Mount the widget into `el` from the state that `ModelView.view_state()` wrote into the page. */
-export function mountStandalone(el: HTMLElement, state: Traits): () => void {
-  return mount(el, new LocalModel(state));
+export function mountStandalone(el: HTMLElement, state: SavedState): () => void {
+  const model = new LocalModel({ bookkeeping: false, ...state });
+  // a page is the widget alone: it fills the window and follows its resizes
+  const fill = (): void => model.set("height", Math.max(240, window.innerHeight - 2));
+  fill();
+  window.addEventListener("resize", fill);
+  const unmount = mount(el, model);
+  return () => {
+    window.removeEventListener("resize", fill);
+    unmount();
+  };
 }

@@ -3,7 +3,15 @@
  * actions; the store mirrors the synced traits and writes changes back to the model.
  */
 
-import { defaultExpanded, Hierarchy, reveal, type VisibleGraph, visible } from "./graph/visible";
+import { defaultExpanded } from "./graph/expansion";
+import {
+  Hierarchy,
+  isShown,
+  reveal,
+  type VisibleGraph,
+  type VisibleOptions,
+  visible,
+} from "./graph/visible";
 import type { Orientation, Payload, Traits } from "./types";
 import { emptyPayload, validatePayload } from "./types";
 
@@ -23,6 +31,8 @@ export interface ViewState {
   expanded: readonly string[];
   metric: string;
   height: number;
+  /** Whether bookkeeping ops are drawn as boxes (true) or as markers on their edges. */
+  bookkeeping: boolean;
   /** Why the payload could not be shown, when it is invalid. */
   error: string | null;
   hierarchy: Hierarchy;
@@ -62,7 +72,15 @@ export class Signal<T> {
   }
 }
 
-const SYNCED = ["graph", "orientation", "selected", "expanded", "metric", "height"] as const;
+const SYNCED = [
+  "graph",
+  "orientation",
+  "selected",
+  "expanded",
+  "metric",
+  "height",
+  "bookkeeping",
+] as const;
 
 export class Store {
   /** The id of the box or row under the pointer, shared by the diagram and the table. */
@@ -76,6 +94,7 @@ export class Store {
   private cache: {
     graph: unknown;
     expanded: readonly string[];
+    bookkeeping: boolean;
     hierarchy: Hierarchy;
     visible: VisibleGraph;
   } | null = null;
@@ -86,7 +105,13 @@ export class Store {
     for (const key of SYNCED) model.on(`change:${key}`, this.onModelChange);
     // A fresh view opens at the deepest level that stays readable; Python can set `expanded` later.
     if (this.state.expanded.length === 0 && this.state.graph.groups.length > 0) {
-      this.setExpanded(defaultExpanded(this.state.hierarchy));
+      this.setExpanded(
+        defaultExpanded(
+          this.state.hierarchy,
+          undefined,
+          this.visibleOptions(this.state.bookkeeping),
+        ),
+      );
     }
   }
 
@@ -104,7 +129,7 @@ export class Store {
   select(id: string): void {
     const { hierarchy, visible: shown, expanded } = this.state;
     if (id !== "" && !shown.representative.has(id)) return;
-    if (id !== "" && shown.representative.get(id) !== id) {
+    if (id !== "" && !isShown(shown, id)) {
       this.setExpanded(reveal(hierarchy, expanded, id));
     }
     this.write("selected", id);
@@ -125,8 +150,11 @@ export class Store {
     this.setExpanded([...open]);
   }
 
+  /** Open every module group (a returned structure stays one box until opened itself). */
   expandAll(): void {
-    this.setExpanded(this.state.graph.groups.map((g) => g.id));
+    this.setExpanded(
+      this.state.graph.groups.filter((g) => g.kind !== "structure").map((g) => g.id),
+    );
   }
 
   collapseAll(): void {
@@ -151,6 +179,11 @@ export class Store {
     );
   }
 
+  /** Draw bookkeeping ops (views, reshapes, casts…) as boxes, or as markers on their edges. */
+  setBookkeeping(show: boolean): void {
+    this.write("bookkeeping", show);
+  }
+
   setOrientation(orientation: Orientation): void {
     this.write("orientation", orientation);
   }
@@ -166,8 +199,6 @@ export class Store {
     this.listeners.clear();
     this.hovered.clear();
     this.query.clear();
-    this.hovered.clear();
-    this.query.clear();
   }
 
   private write<K extends keyof Traits>(key: K, value: Traits[K]): void {
@@ -180,11 +211,7 @@ export class Store {
   private pull(): void {
     this.state = this.read();
     const { selected, visible: shown, hierarchy, expanded } = this.state;
-    if (
-      selected !== "" &&
-      shown.representative.has(selected) &&
-      shown.representative.get(selected) !== selected
-    ) {
+    if (selected !== "" && shown.representative.has(selected) && !isShown(shown, selected)) {
       // selected from Python while hidden: reveal it (this write pulls again, now visible)
       this.setExpanded(reveal(hierarchy, expanded, selected));
       return;
@@ -198,18 +225,23 @@ export class Store {
     if (this.checked === null || this.checked.raw !== raw) this.checked = checked(raw);
     const { graph, error } = this.checked;
     const expanded = this.model.get("expanded") ?? [];
+    const bookkeeping = this.model.get("bookkeeping") === true;
+    let cache = this.cache;
     if (
-      this.cache === null ||
-      this.cache.graph !== raw ||
-      !sameValue(this.cache.expanded, expanded)
+      cache === null ||
+      cache.graph !== raw ||
+      !sameValue(cache.expanded, expanded) ||
+      cache.bookkeeping !== bookkeeping
     ) {
-      const hierarchy = this.cache?.graph === raw ? this.cache.hierarchy : new Hierarchy(graph);
-      this.cache = {
+      const hierarchy = cache?.graph === raw ? cache.hierarchy : new Hierarchy(graph);
+      cache = {
         graph: raw,
         expanded,
+        bookkeeping,
         hierarchy,
-        visible: visible(hierarchy, expanded, { fold: true }),
+        visible: visible(hierarchy, expanded, this.visibleOptions(bookkeeping)),
       };
+      this.cache = cache;
     }
     return {
       graph,
@@ -218,10 +250,15 @@ export class Store {
       expanded,
       metric: this.model.get("metric") ?? "",
       height: this.model.get("height") ?? 600,
+      bookkeeping,
       error,
-      hierarchy: this.cache.hierarchy,
-      visible: this.cache.visible,
+      hierarchy: cache.hierarchy,
+      visible: cache.visible,
     };
+  }
+
+  private visibleOptions(bookkeeping: boolean): VisibleOptions {
+    return { fold: true, bookkeeping, stubs: true };
   }
 }
 

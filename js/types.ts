@@ -25,6 +25,8 @@ export interface ModelInfo {
   device: string;
   dtype: string;
   torch_version: string;
+  /** How the model was drawn where that is not obvious (unwrapped from torch.compile, say). */
+  notes?: string[];
 }
 
 export interface Column {
@@ -58,6 +60,8 @@ export interface Group {
   children: string[];
   stats: Record<string, StatValue>;
   repeat_of?: string;
+  /** "structure": a returned (or passed-in) structure such as a cache, not a module call. */
+  kind?: "structure";
 }
 
 export interface Edge {
@@ -74,6 +78,8 @@ export interface Payload {
   nodes: GraphNode[];
   groups: Group[];
   edges: Edge[];
+  /** Members without a parent (inputs, top-level groups and nodes, outputs), in call order. */
+  roots: string[];
   totals: Record<string, StatValue>;
 }
 
@@ -89,6 +95,8 @@ export interface Traits {
   expanded: string[];
   metric: string;
   height: number;
+  /** Draw bookkeeping ops as boxes instead of markers on their edges. */
+  bookkeeping: boolean;
 }
 
 /** A payload with nothing in it: what the views show before a valid graph arrives. */
@@ -100,6 +108,7 @@ export function emptyPayload(): Payload {
     nodes: [],
     groups: [],
     edges: [],
+    roots: [],
     totals: {},
   };
 }
@@ -144,6 +153,7 @@ export function validatePayload(value: unknown): Payload {
   list(top.edges, "edges").forEach((edge, i) => {
     checkEdge(edge, `edges[${i}]`, nodeIds);
   });
+  checkRoots(top.roots, [...groups, ...nodes]);
   checkStats(top.totals, columns, "totals");
   return value as Payload;
 }
@@ -160,6 +170,11 @@ function checkModel(value: unknown): void {
     text(model[key], "model", `.${key}`);
   for (const [i, shape] of list(model.input_shapes, "model", ".input_shapes").entries()) {
     checkShape(shape, "model", `.input_shapes[${i}]`);
+  }
+  if ("notes" in model) {
+    for (const [i, note] of list(model.notes, "model", ".notes").entries()) {
+      text(note, "model", `.notes[${i}]`);
+    }
   }
 }
 
@@ -226,6 +241,27 @@ function checkGroup(
   checkStats(group.stats, columns, at, ".stats");
   if ("repeat_of" in group && !groupIds.has(group.repeat_of as string)) {
     throw fault(at, ".repeat_of", `${show(group.repeat_of)} is not a group`);
+  }
+  if ("kind" in group && group.kind !== "structure") {
+    throw fault(at, ".kind", `${show(group.kind)} is not "structure"`);
+  }
+}
+
+/** Every member without a parent is listed in `roots`, once, and nothing else is. */
+function checkRoots(value: unknown, members: readonly Fields[]): void {
+  const roots = list(value, "roots");
+  const parentless = new Set(members.filter((m) => m.parent === null).map((m) => m.id));
+  const seen = new Set<unknown>();
+  roots.forEach((root, i) => {
+    if (!parentless.has(root)) {
+      throw fault(`roots[${i}]`, "", `${show(root)} is not a node or group without a parent`);
+    }
+    if (seen.has(root)) throw fault(`roots[${i}]`, "", `${show(root)} is listed twice`);
+    seen.add(root);
+  });
+  const missing = [...parentless].filter((id) => !seen.has(id));
+  if (missing.length > 0) {
+    throw fault("roots", "", `the top-level members ${show(missing.slice(0, 5))} are missing`);
   }
 }
 

@@ -77,5 +77,6 @@ def big_payload(blocks: int, per_block: int) -> dict[str, Any]:
         "nodes": nodes,
         "groups": groups,
         "edges": edges,
+        "roots": ["input", "stack", "output"],
         "totals": totals,
     }

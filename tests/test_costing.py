@@ -12,7 +12,8 @@ import torch
 import torchvision
 
 import torchscope
-from torchscope.trace import costing
+from torchscope import costs
+from torchscope.trace import costing, fastpaths
 
 aten = torch.ops.aten
 BROADCASTS = [
@@ -55,7 +56,7 @@ def test_binary_fast_path_matches_the_meta_kernel(
         2,
         0.5,
     ):
-        fast = costing._meta_binary(op, (x, other))  # noqa: SLF001
+        fast = fastpaths.meta_binary(op, (x, other))
         # the fast path must be taken exactly where it promises to be, and then agree
         assert (fast is not None) == _answered_fast(x, other), (shapes, dtype, other)
         if fast is not None:
@@ -65,13 +66,13 @@ def test_binary_fast_path_matches_the_meta_kernel(
 
 def test_the_fast_paths_hand_back_the_input_of_an_in_place_op() -> None:
     x = torch.empty(2, 3, device="meta")
-    assert costing._meta_binary(aten.add_.Tensor, (x, 1.0)) is x  # noqa: SLF001
-    assert costing._meta_unary(aten.relu_.default, (x,)) is x  # noqa: SLF001
+    assert fastpaths.meta_binary(aten.add_.Tensor, (x, 1.0)) is x
+    assert fastpaths.meta_unary(aten.relu_.default, (x,)) is x
 
 
 def test_binary_fast_path_leaves_channels_last_to_the_kernel() -> None:
     x = torch.empty(1, 8, 4, 4, device="meta").to(memory_format=torch.channels_last)
-    assert costing._meta_binary(aten.mul.Tensor, (x, torch.empty(1, 8, 1, 1, device="meta"))) is None  # noqa: SLF001
+    assert fastpaths.meta_binary(aten.mul.Tensor, (x, torch.empty(1, 8, 1, 1, device="meta"))) is None
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def test_binary_fast_path_leaves_channels_last_to_the_kernel() -> None:
 )
 def test_unary_fast_path_matches_the_meta_kernel(dtype: torch.dtype, op: object) -> None:
     x = torch.empty(2, 3, dtype=dtype, device="meta")
-    fast = costing._meta_unary(op, (x,))  # noqa: SLF001
+    fast = fastpaths.meta_unary(op, (x,))
     # floats always take it; integers never do (exp and sigmoid promote them to float)
     assert (fast is not None) == dtype.is_floating_point
     if fast is not None:
@@ -96,7 +97,7 @@ class Taken:
 
     def __init__(self) -> None:
         self.ops = 0  # ATen ops the cost counter saw
-        self.costed = 0  # ops costed afresh: all but the remembered ones
+        self.fresh = 0  # ops the memo did not answer: each passes the operand dtype check once
         self.kernels = 0
         self.unary = 0
         self.binary = 0
@@ -105,7 +106,7 @@ class Taken:
 
     @property
     def remembered(self) -> int:
-        return self.ops - self.costed
+        return self.ops - self.fresh
 
 
 def _trace(model: torch.nn.Module, *, fast: bool) -> tuple[object, Taken]:
@@ -135,13 +136,14 @@ def _trace(model: torch.nn.Module, *, fast: bool) -> tuple[object, Taken]:
         mock.patch.object(
             costing.CostCounter, "__torch_dispatch__", counted("ops", costing.CostCounter.__torch_dispatch__)
         ),
-        mock.patch.object(costing.costs, "cost_of", counted("costed", costing.costs.cost_of)),
+        mock.patch.object(costing, "check_operand_dtypes", counted("fresh", costing.check_operand_dtypes)),
         mock.patch.object(costing, "_kernel", counted("kernels", costing._kernel)),  # noqa: SLF001
-        mock.patch.object(costing, "_meta_unary", optional("unary", costing._meta_unary)),  # noqa: SLF001
-        mock.patch.object(costing, "_meta_binary", optional("binary", costing._meta_binary)),  # noqa: SLF001
+        mock.patch.object(costing, "meta_unary", optional("unary", costing.meta_unary)),
+        mock.patch.object(costing, "meta_binary", optional("binary", costing.meta_binary)),
         mock.patch.object(costing, "_memo_key", optional("keyed", costing._memo_key)),  # noqa: SLF001
         mock.patch.dict(
-            costing.META_SHORTCUTS, {batch_norm: optional("batch_norm", costing.META_SHORTCUTS[batch_norm])}
+            fastpaths.META_SHORTCUTS,
+            {batch_norm: optional("batch_norm", fastpaths.META_SHORTCUTS[batch_norm])},
         ),
     ):
         payload = torchscope.trace(model, [1, 3, 64, 64]).to_json()
@@ -160,3 +162,30 @@ def test_the_fast_paths_change_nothing(name: str) -> None:
     # each op the counter sees is answered once: remembered, by a fast path, or by its kernel
     assert taken.ops == taken.remembered + taken.unary + taken.binary + taken.kernels, vars(taken)
     assert plain.ops == plain.kernels, vars(plain)
+
+
+class _Norms(torch.nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.bn = torch.nn.BatchNorm2d(4)
+        self.plain = torch.nn.BatchNorm2d(4, affine=False, track_running_stats=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.plain(self.bn(x))
+
+
+def test_the_batch_norm_shortcut_changes_nothing_but_the_time() -> None:
+    model = _Norms()
+    fast = torchscope.trace(model, [2, 4, 5, 5]).to_json()
+    with mock.patch.dict(fastpaths.META_SHORTCUTS, clear=True):
+        slow = torchscope.trace(model, [2, 4, 5, 5]).to_json()
+    assert fast == slow
+    # one FLOP per element normalised, by hand: 2·4·5·5 per norm
+    assert fast["totals"]["flops"] == 2 * 200
+
+
+def test_the_batch_norm_shortcut_charges_what_the_registry_says() -> None:
+    seven = costs.OpCost(flops=7)
+    with mock.patch.dict(costs._FORMULAS, {aten.native_batch_norm: lambda *_: seven}):  # noqa: SLF001
+        payload = torchscope.trace(_Norms(), [2, 4, 5, 5]).to_json()
+    assert payload["totals"]["flops"] == 2 * 7

@@ -118,6 +118,39 @@ def test_groups_form_the_module_call_hierarchy() -> None:
     assert graph.node("head.0").parent == "head"
 
 
+class Unused(nn.Module):
+    """Has a child, and calls none: a group with nothing in it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped = nn.Linear(4, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+class CalledOutOfOrder(nn.Module):
+    """Registers ``late`` first but calls it last, with a function and an empty group between."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.late = nn.Sequential(nn.Linear(4, 4))
+        self.nothing = Unused()
+        self.early = nn.Sequential(nn.Linear(4, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.late(self.nothing(torch.relu(self.early(x))))
+
+
+def test_the_top_level_order_is_the_call_order_and_travels_in_the_payload() -> None:
+    graph = torchscope.trace(CalledOutOfOrder(), [2, 4])
+    # by hand: the input, early, relu, (nothing ran nothing: no group), late, the output
+    assert graph.trace.top_level == ["input", "early", "relu", "late", "output"]
+    payload = graph.to_json()
+    assert payload["roots"] == graph.trace.top_level
+    assert schema.top_level_members(payload) == graph.trace.top_level
+
+
 def test_identical_sibling_blocks_are_marked_as_repeats() -> None:
     graph = torchscope.trace(Stack(), [2, 8])
     repeats = {g.id: g.repeat_of for g in graph.groups}

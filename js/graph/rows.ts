@@ -59,6 +59,8 @@ export function treeRows(shown: VisibleGraph, hierarchy: Hierarchy): Row[] {
       continue;
     }
     const { item } = entry;
+    // a stub repeats a row shown elsewhere (its source, or bookkeeping listed in flat mode)
+    if (item.kind === "stub") continue;
     const depth = item.parent === null ? 0 : (depthOf.get(item.parent) ?? 0) + 1;
     if (item.node !== undefined) {
       rows.push(nodeRow(item.node, item.parent, depth));

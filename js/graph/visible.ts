@@ -2,100 +2,26 @@
  * Pure: graph + expanded groups → the visible graph. A collapsed group is one box standing for
  * everything inside it; an expanded group is a container around its visible children; runs of
  * identical collapsed sibling groups (the tracer's `repeat_of`) can fold into one `×N` box.
+ * Bookkeeping ops ride on the edges they sit on (js/graph/bookkeeping.ts), and a side input that
+ * feeds many blocks is drawn as a short stub at each of them (js/graph/broadcast.ts).
  */
 
-import type { Edge, GraphNode, Group, Payload } from "../types";
+import { isBookkeeping } from "./bookkeeping";
+import { stubBroadcasts } from "./broadcast";
+import { contract, type Lead } from "./contract";
+import type { Hierarchy } from "./hierarchy";
+import { addStub, type Container, type Item, type Stub, type VisibleGraph } from "./shown";
 
-export type ItemKind = "node" | "group" | "fold";
-
-/** One box in the diagram: a node, a collapsed group, or a fold of repeated groups. */
-export interface Item {
-  id: string;
-  kind: ItemKind;
-  /** The expanded group it sits in, or null at the top level. */
-  parent: string | null;
-  /** A node's record, for kind "node". */
-  node?: GraphNode;
-  /** The collapsed group (the first of the run for a fold). */
-  group?: Group;
-  /** For a fold: the groups it stands for, in order. */
-  members?: string[];
-}
-
-/** An expanded group, drawn as a container around its visible children. */
-export interface Container {
-  id: string;
-  group: Group;
-  parent: string | null;
-  /** Visible children in call order: items and nested containers. */
-  children: string[];
-}
-
-/** An edge between two visible boxes, standing for `count` payload edges. */
-export interface VisibleEdge {
-  source: string;
-  target: string;
-  shape: number[];
-  dtype: string;
-  count: number;
-}
-
-export interface VisibleGraph {
-  /** Top-level boxes and containers, in call order (a container's children are in its own list). */
-  roots: string[];
-  items: Item[];
-  containers: Container[];
-  edges: VisibleEdge[];
-  /** For every payload node and group: the id of the box that shows it now. */
-  representative: Map<string, string>;
-}
+export { Hierarchy } from "./hierarchy";
+export type { Container, Item, ItemKind, Stub, VisibleEdge, VisibleGraph } from "./shown";
 
 export interface VisibleOptions {
   /** Fold runs of identical collapsed sibling groups into one `×N` box. */
   fold?: boolean;
-}
-
-/** Indexes a payload once: parents, children and depth of every node and group. */
-export class Hierarchy {
-  readonly groups = new Map<string, Group>();
-  readonly nodes = new Map<string, GraphNode>();
-  /** Top-level members (groups and nodes without a parent) in call order. */
-  readonly roots: string[] = [];
-
-  constructor(readonly graph: Payload) {
-    for (const group of graph.groups) this.groups.set(group.id, group);
-    for (const node of graph.nodes) this.nodes.set(node.id, node);
-    const order = new Map(graph.nodes.map((n, i) => [n.id, i]));
-    const first = new Map<string, number>();
-    for (const node of graph.nodes) {
-      for (const g of this.ancestors(node.id)) {
-        if (!first.has(g)) first.set(g, order.get(node.id) ?? 0);
-      }
-    }
-    const position = (id: string): number => first.get(id) ?? order.get(id) ?? 0;
-    const top = [
-      ...graph.groups.filter((g) => g.parent === null).map((g) => g.id),
-      ...graph.nodes.filter((n) => n.parent === null).map((n) => n.id),
-    ];
-    this.roots.push(...top.sort((a, b) => position(a) - position(b)));
-  }
-
-  parentOf(id: string): string | null {
-    return this.groups.get(id)?.parent ?? this.nodes.get(id)?.parent ?? null;
-  }
-
-  /** Enclosing groups of a node or group, innermost first. */
-  ancestors(id: string): string[] {
-    const found: string[] = [];
-    for (let parent = this.parentOf(id); parent !== null; parent = this.parentOf(parent)) {
-      found.push(parent);
-    }
-    return found;
-  }
-
-  depth(id: string): number {
-    return this.ancestors(id).length;
-  }
+  /** Draw bookkeeping ops as boxes (true) or as markers on their edges (false, the default). */
+  bookkeeping?: boolean;
+  /** Draw side inputs that feed many blocks as stubs (true, the default). */
+  stubs?: boolean;
 }
 
 /** The groups to expand so that `id` is visible (its ancestors), added to `expanded`. */
@@ -105,22 +31,9 @@ export function reveal(hierarchy: Hierarchy, expanded: Iterable<string>, id: str
   return [...result];
 }
 
-/**
- * The deepest uniform expansion that keeps at most `budget` boxes visible: expand every group
- * at depth 0, then 1, ... while the count stays within the budget. A huge model opens collapsed
- * to its top-level blocks; a small one opens fully.
- */
-export function defaultExpanded(hierarchy: Hierarchy, budget = 300): string[] {
-  let expanded: string[] = [];
-  for (let depth = 0; ; depth += 1) {
-    const level = hierarchy.graph.groups
-      .filter((g) => hierarchy.depth(g.id) === depth)
-      .map((g) => g.id);
-    if (level.length === 0) return expanded;
-    const next = [...expanded, ...level];
-    if (visible(hierarchy, next, { fold: true }).items.length > budget) return expanded;
-    expanded = next;
-  }
+/** Whether `id` is shown as it is: as its own box, or as a marker of a bookkeeping op. */
+export function isShown(shown: VisibleGraph, id: string): boolean {
+  return shown.representative.get(id) === id || shown.markers.has(id);
 }
 
 export function visible(
@@ -132,6 +45,8 @@ export function visible(
   const items: Item[] = [];
   const containers: Container[] = [];
   const representative = new Map<string, string>();
+  const hidden = new Set<string>();
+  const showOps = options.bookkeeping ?? false;
 
   const cover = (groupId: string, box: string): void => {
     representative.set(groupId, box);
@@ -149,6 +64,10 @@ export function visible(
       if (group === undefined) {
         const node = hierarchy.nodes.get(id);
         if (node === undefined) continue;
+        if (!showOps && isBookkeeping(node)) {
+          hidden.add(id);
+          continue;
+        }
         items.push({ id, kind: "node", parent, node });
         representative.set(id, id);
         shown.push(id);
@@ -179,12 +98,31 @@ export function visible(
   };
 
   const roots = place(hierarchy.roots, null);
-  return {
+  const contracted = contract(hierarchy.graph, representative, hidden);
+  const graph: VisibleGraph = {
     roots,
     items,
     containers,
-    edges: visibleEdges(hierarchy.graph.edges, representative),
+    edges: contracted.edges,
     representative,
+    markers: contracted.markers,
+  };
+  for (const lead of contracted.leads) addStub(graph, leadStub(lead, hierarchy));
+  for (const [node, box] of contracted.downstream) representative.set(node, box);
+  if (options.stubs ?? true) stubBroadcasts(graph, hierarchy);
+  return graph;
+}
+
+/** A stub in front of `consumer` naming a bookkeeping chain that has no visible input. */
+function leadStub(lead: Lead, hierarchy: Hierarchy): Stub {
+  const ops = lead.chain.map((id) => hierarchy.nodes.get(id)?.op ?? id);
+  return {
+    id: `stub:${lead.chain[0]}>${lead.consumer}`,
+    of: lead.chain[0] as string,
+    label: ops.join(" → "),
+    consumer: lead.consumer,
+    edge: lead.edge,
+    marks: lead.chain,
   };
 }
 
@@ -208,23 +146,6 @@ function repeatRun(
     run.push(id);
   }
   return run;
-}
-
-function visibleEdges(edges: readonly Edge[], representative: Map<string, string>): VisibleEdge[] {
-  const merged = new Map<string, VisibleEdge>();
-  for (const edge of edges) {
-    const source = representative.get(edge.source);
-    const target = representative.get(edge.target);
-    if (source === undefined || target === undefined || source === target) continue;
-    const key = `${source}\u0000${target}`;
-    const known = merged.get(key);
-    if (known === undefined) {
-      merged.set(key, { source, target, shape: edge.shape, dtype: edge.dtype, count: 1 });
-    } else {
-      known.count += 1;
-    }
-  }
-  return [...merged.values()];
 }
 
 export type Entry = { kind: "item"; item: Item } | { kind: "container"; container: Container };

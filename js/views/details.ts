@@ -22,6 +22,10 @@ export function renderDetails(el: HTMLElement, store: Store): () => void {
     panel.append(header(node ?? group, store));
     if (node !== undefined) nodeDetails(panel, node, state);
     else if (group !== undefined) groupDetails(panel, group, state);
+    const notes = state.graph.model.notes ?? [];
+    if (notes.length > 0) {
+      panel.append(section("Model", text("div", "ts-details-notes", notes.join("; "))));
+    }
   };
   update(store.current);
   const unsubscribe = store.subscribe(update);
@@ -53,6 +57,15 @@ function nodeDetails(panel: HTMLElement, node: GraphNode, state: ViewState): voi
     ["module", node.module_path],
     ["in", node.parent ?? "(top level)"],
   ];
+  const marked = state.visible.markers.get(node.id);
+  if (marked !== undefined) {
+    // drawn on an edge or as a stub, not as a box: say where, and how to see it as one
+    facts.push(["drawn as", "a marker (◇) on its edge; ⋯ → Show bookkeeping ops draws a box"]);
+  }
+  const riding = state.visible.edges
+    .filter((e) => e.target === node.id && e.via.length > 0)
+    .map((e) => e.via.map((id) => state.hierarchy.nodes.get(id)?.op ?? id).join(" → "));
+  if (riding.length > 0) facts.push(["inputs via", riding.join("; ")]);
   panel.append(
     table(
       "ts-details-facts",
@@ -89,7 +102,7 @@ function nodeDetails(panel: HTMLElement, node: GraphNode, state: ViewState): voi
 function groupDetails(panel: HTMLElement, group: Group, state: ViewState): void {
   const facts: [string, string][] = [
     ["id", group.id],
-    ["kind", "module group"],
+    ["kind", group.kind === "structure" ? `structure (${group.op})` : "module group"],
     ["in", group.parent ?? "(top level)"],
     ["children", String(group.children.length)],
   ];

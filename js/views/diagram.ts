@@ -1,68 +1,39 @@
 /**
- * The diagram view: lays out the store's visible graph (in a worker), builds the scene and paints
- * it on a canvas, and turns pointer and key input into store actions and camera moves. Model
- * strings are user data: they only ever reach the page as canvas text, never as markup.
- *
- * A canvas has no elements to query, so the diagram publishes what it draws through a probe on
- * its root element (`el.torchscope`): the browser tests and the benchmark read boxes, their screen
- * positions and the timings from it.
+ * The diagram view: wires the store to a layout scheduler (layouts run in a worker), the camera
+ * rules (js/graph/camera.ts), the canvas painter, pointer input and the probe. Model strings are
+ * user data: they only ever reach the page as canvas text, never as markup.
  */
 
+import { type Anchor, anchorOf, firstView, frame, zoomOn } from "../graph/camera";
 import { type Layout, layoutInput } from "../graph/layout";
 import { LayoutEngine, type LayoutResult } from "../graph/layout-engine";
-import {
-  centerOn,
-  fitTo,
-  initial,
-  inView,
-  panBy,
-  type Rect,
-  type Transform,
-  zoomAt,
-} from "../graph/viewport";
+import { LayoutScheduler } from "../graph/scheduler";
+import { centerOn, type Rect, type Transform } from "../graph/viewport";
 import type { VisibleGraph } from "../graph/visible";
 import type { Store, ViewState } from "../store";
 import type { Orientation } from "../types";
 import { type ExportRequest, exportScene } from "./export";
 import { createMinimap } from "./minimap";
 import { renderNotices } from "./notices";
-import { detailAt, onScreen, paint } from "./paint";
+import { canvasMeasure, onScreen, paint } from "./paint";
 import { type Palette, readPalette } from "./palette";
-import { buildScene, hitTest, type Scene, type SceneBox } from "./scene";
+import { bindPointer } from "./pointer";
+import { type DiagramProbe, makeProbe } from "./probe";
+import { buildScene, hitTest, markerAt, type Scene, type SceneBox } from "./scene";
+import { MARKER_SIZE } from "./style";
+import { estimate, type Measure, textLines } from "./text";
 
-/** A box as the probe reports it: the scene's record plus where it is on screen (client pixels). */
-export interface DrawnBox extends Omit<SceneBox, "x" | "y" | "width" | "height"> {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  /** Whether its op, name and shape are drawn as text at the current zoom. */
-  text: boolean;
-}
-
-export interface DiagramProbe {
-  /** "pending" while a layout runs, "ready" when the picture matches the state, or "error". */
-  status(): string;
-  /** The boxes at least partly on screen. */
-  boxes(): DrawnBox[];
-  /** What is drawn now (all of it, on screen or not), as the exports see it. */
-  scene(): Scene | null;
-  /** Every box of the scene, on screen or not. */
-  all(): DrawnBox[];
-  /** A box of the scene by visible id, on screen or not; null when it is not in the scene. */
-  box(id: string): DrawnBox | null;
-  /** The edges at least partly on screen. */
-  edges(): { source: string; target: string; label: string; highlighted: boolean }[];
-  transform(): Transform;
-  /** Milliseconds: the last layout, the last paint, and every paint since `resetFrames()`. */
-  timings(): { layout: number; paint: number; frames: number[]; threaded: boolean };
-  resetFrames(): void;
-}
+export type { DiagramProbe, DrawnBox } from "./probe";
 
 interface Laid {
   visible: VisibleGraph;
   orientation: Orientation;
   layout: Layout;
+}
+
+interface Job {
+  visible: VisibleGraph;
+  orientation: Orientation;
 }
 
 export function renderDiagram(el: HTMLElement, store: Store): () => void {
@@ -89,34 +60,50 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
   el.append(root);
 
   const engine = new LayoutEngine();
+  const scheduler = new LayoutScheduler<Job, LayoutResult>(
+    (job, done) => engine.request(layoutInput(job.visible), job.orientation, done),
+    {
+      show: (job) => {
+        status.textContent = `Laying out ${job.visible.items.length.toLocaleString()} boxes…`;
+        status.hidden = false;
+      },
+      hide: () => {
+        status.hidden = true;
+        status.textContent = "";
+      },
+    },
+  );
   let laid: Laid | null = null;
   let scene: Scene | null = null;
   let camera: Transform = { x: 0, y: 0, k: 1 };
   let placed = false;
   let userMoved = false;
   let shownSelection = "";
-  /** The box whose screen position a re-layout keeps (the group just toggled here). */
-  let anchor: { id: string; x: number; y: number } | null = null;
-  let latest = 0;
-  /** What the layout in flight is for: a state that repeats it (a kernel echo) waits for it. */
-  let asked: { visible: VisibleGraph; orientation: Orientation } | null = null;
+  let anchor: Anchor | null = null;
+  /** The layout in flight: a state that asks for it again (the kernel's echo) waits for it. */
+  let asked: Job | null = null;
   let hover: string | null = null;
   let palette: Palette | null = null;
   const timings = { layout: 0, paint: 0, frames: [] as number[] };
 
   const size = (): [number, number] => [stage.clientWidth || 800, stage.clientHeight || 600];
+  /** Text widths as the painter measures them (an estimate where the page has no 2D canvas). */
+  const measure = (): Measure => {
+    const ctx = canvas.getContext("2d", { alpha: false });
+    return ctx === null ? estimate : canvasMeasure(ctx, palette?.font ?? readPalette(root).font);
+  };
 
-  let frame = 0;
-  let firstPaint = false;
+  let animation = 0;
   const schedule = (): void => {
     if (typeof requestAnimationFrame !== "function") {
       draw();
       return;
     }
-    if (frame === 0) frame = requestAnimationFrame(draw);
+    if (animation === 0) animation = requestAnimationFrame(draw);
   };
+  let firstPaint = false;
   const draw = (): void => {
-    frame = 0;
+    animation = 0;
     const [w, h] = size();
     const dpr = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
@@ -129,10 +116,11 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     const ctx = canvas.getContext("2d", { alpha: false });
     palette = readPalette(root);
     if (ctx === null || scene === null) return;
+    const orientation = store.current.orientation;
     const painted = paint(
       ctx,
       scene,
-      store.current.orientation,
+      orientation,
       camera,
       { width: w, height: h, dpr },
       palette,
@@ -158,7 +146,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
   const fitAll = (): void => {
     if (scene === null) return;
     const [w, h] = size();
-    move(fitTo({ x: 0, y: 0, width: scene.width, height: scene.height }, w, h));
+    move(firstView({ x: 0, y: 0, width: scene.width, height: scene.height }, w, h));
   };
   const selectedRect = (): Rect | null => {
     const id = scene?.selected;
@@ -168,33 +156,27 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     const box = selectedRect();
     if (box === null) return;
     const [w, h] = size();
-    move(fitTo(box, w, h, 80, 1.5));
+    move(zoomOn(box, w, h));
   };
 
-  /** Place the camera for a new layout: first view, kept anchor, or the selection kept in view. */
-  const frameLayout = (layout: Layout, relaid: boolean, orientationChanged: boolean): void => {
+  /** Place the camera for a new layout or state (see js/graph/camera.ts for the rules). */
+  const placeCamera = (layout: Layout, relaid: boolean, orientationChanged: boolean): void => {
     const [w, h] = size();
-    const all = { x: 0, y: 0, width: layout.width, height: layout.height };
-    if (!placed || orientationChanged) {
-      camera = initial(all, w, h);
-      placed = true;
-      shownSelection = "";
-    } else if (relaid && anchor !== null) {
-      const box = layout.boxes.get(anchor.id);
-      if (box !== undefined) {
-        camera = { k: camera.k, x: anchor.x - box.x * camera.k, y: anchor.y - box.y * camera.k };
-      }
-    }
+    camera = frame({
+      camera,
+      placed,
+      orientationChanged,
+      relaid,
+      anchor,
+      drawing: { x: 0, y: 0, width: layout.width, height: layout.height },
+      view: { width: w, height: h },
+      boxAt: (id) => layout.boxes.get(id),
+      anythingOnScreen: (t) => scene?.boxes.some((b) => onScreen(b, t, w, h)) ?? false,
+      selection: selectedRect(),
+      selectionChanged: store.current.selected !== shownSelection,
+    });
+    placed = true;
     anchor = null;
-    if (!scene?.boxes.some((b) => onScreen(b, camera, w, h))) {
-      // the picture moved out of view (everything collapsed, say): start from the first view again
-      camera = initial(all, w, h);
-    }
-    const selection = selectedRect();
-    const selectionMoved = store.current.selected !== shownSelection || orientationChanged;
-    if (selection !== null && selectionMoved && !inView(camera, selection, w, h)) {
-      camera = centerOn(camera, selection, w, h);
-    }
     shownSelection = store.current.selected;
     setCamera(camera);
   };
@@ -206,7 +188,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       "aria-label",
       `${state.graph.model.name} layer graph, ${scene.boxes.length} boxes`,
     );
-    frameLayout(laid.layout, relaid, orientationChanged);
+    placeCamera(laid.layout, relaid, orientationChanged);
   };
 
   const onState = (state: ViewState): void => {
@@ -226,29 +208,12 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       return;
     }
     renderNotices(notices, state, scene);
-    if (
-      asked !== null &&
-      asked.visible === state.visible &&
-      asked.orientation === state.orientation
-    ) {
-      return;
-    }
-    latest += 1;
-    const ticket = latest;
-    const visibleGraph = state.visible;
-    const orientation = state.orientation;
+    if (asked?.visible === state.visible && asked.orientation === state.orientation) return;
     root.dataset.layout = "pending";
-    asked = { visible: visibleGraph, orientation };
-    // say so only when it takes long enough to notice
-    const slow = setTimeout(() => {
-      status.textContent = `Laying out ${visibleGraph.items.length.toLocaleString()} boxes…`;
-      status.hidden = false;
-    }, 200);
-    engine.request(layoutInput(visibleGraph), orientation, (result: LayoutResult) => {
-      if (ticket !== latest) return; // superseded by a newer state
+    const job: Job = { visible: state.visible, orientation: state.orientation };
+    asked = job;
+    scheduler.request(job, (result) => {
       asked = null;
-      clearTimeout(slow);
-      status.hidden = true;
       if ("error" in result) {
         root.dataset.layout = "error";
         status.textContent = `torchscope could not lay this graph out: ${result.error}`;
@@ -256,125 +221,60 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
         return;
       }
       timings.layout = result.ms;
-      const orientationChanged = laid !== null && laid.orientation !== orientation;
-      laid = { visible: visibleGraph, orientation, layout: result.layout };
+      const orientationChanged = laid !== null && laid.orientation !== job.orientation;
+      laid = { visible: job.visible, orientation: job.orientation, layout: result.layout };
       rebuild(store.current, true, orientationChanged);
       renderNotices(notices, store.current, scene);
       root.dataset.layout = "ready";
     });
   };
 
-  const point = (event: MouseEvent): [number, number] => {
+  const hitAt = (clientX: number, clientY: number): ReturnType<typeof hitTest> => {
+    if (scene === null) return null;
     const rect = canvas.getBoundingClientRect();
-    const sx = event.clientX - rect.left;
-    const sy = event.clientY - rect.top;
-    return [(sx - camera.x) / camera.k, (sy - camera.y) / camera.k];
+    const x = (clientX - rect.left - camera.x) / camera.k;
+    const y = (clientY - rect.top - camera.y) / camera.k;
+    return hitTest(scene, x, y);
   };
-  const hit = (event: MouseEvent): ReturnType<typeof hitTest> =>
-    scene === null ? null : hitTest(scene, ...point(event));
-
-  const onWheel = (event: WheelEvent): void => {
-    if (scene === null) return;
-    event.preventDefault();
+  const markerNear = (
+    clientX: number,
+    clientY: number,
+  ): { label: string; select: string } | null => {
+    if (scene === null) return null;
     const rect = canvas.getBoundingClientRect();
-    // pixels, lines or pages: normalised so that a mouse notch and a trackpad feel alike
-    const delta = event.deltaY * (event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? 400 : 1);
-    move(
-      zoomAt(
-        camera,
-        event.clientX - rect.left,
-        event.clientY - rect.top,
-        Math.exp(-delta * 0.0015),
-      ),
-    );
-  };
-  let drag: { x: number; y: number; moved: boolean } | null = null;
-  const onDown = (event: PointerEvent): void => {
-    if (event.button !== 0) return;
-    drag = { x: event.clientX, y: event.clientY, moved: false };
-    try {
-      // keeps the drag going outside the canvas; synthetic events have no pointer to capture
-      canvas.setPointerCapture?.(event.pointerId);
-    } catch {}
-  };
-  const onMove = (event: PointerEvent): void => {
-    if (drag !== null) {
-      const dx = event.clientX - drag.x;
-      const dy = event.clientY - drag.y;
-      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
-      drag = { x: event.clientX, y: event.clientY, moved: true };
-      canvas.classList.add("ts-dragging");
-      move(panBy(camera, dx, dy));
-      return;
-    }
-    const found = hit(event);
-    canvas.style.cursor = found === null ? "" : "pointer";
-    store.hovered.set(found?.box.id ?? "");
-  };
-  const onUp = (): void => {
-    canvas.classList.remove("ts-dragging");
-    // a drag that moved is a pan, not a click on whatever it started on
-    if (drag?.moved === true) swallowClick = true;
-    drag = null;
-  };
-  let swallowClick = false;
-  const onClick = (event: MouseEvent): void => {
-    if (swallowClick) {
-      swallowClick = false;
-      return;
-    }
-    canvas.focus({ preventScroll: true });
-    const found = hit(event);
-    if (found === null) return;
-    if (found.onToggle) toggle(found.box);
-    else store.select(found.box.select);
-  };
-  const onDoubleClick = (event: MouseEvent): void => {
-    const found = hit(event);
-    if (found !== null && found.box.toggle !== null && !found.onToggle) toggle(found.box);
+    const x = (clientX - rect.left - camera.x) / camera.k;
+    const y = (clientY - rect.top - camera.y) / camera.k;
+    // a few pixels around the diamond, whatever the zoom
+    const edge = markerAt(scene, x, y, Math.max(MARKER_SIZE, 6 / camera.k));
+    const first = edge?.via[0];
+    return edge === null || first === undefined ? null : { label: edge.viaLabel, select: first };
   };
   const toggle = (box: SceneBox): void => {
     // keep the toggled group where it is on screen: a fold becomes its first block
-    const id = box.kind === "fold" ? box.select : box.id;
-    anchor = { id, x: box.x * camera.k + camera.x, y: box.y * camera.k + camera.y };
+    anchor = anchorOf(box.kind === "fold" ? box.select : box.id, box, camera);
     store.toggle(box.id);
   };
-  const onLeave = (): void => store.hovered.set("");
+  const widgetRoot = el.closest(".torchscope");
+  const unbind = bindPointer(canvas, widgetRoot, {
+    camera: () => camera,
+    move: (t) => {
+      if (scene !== null) move(t);
+    },
+    hitAt,
+    markerAt: markerNear,
+    selectId: (id) => store.select(id),
+    select: (box) => store.select(box.select),
+    toggle,
+    hover: (id) => store.hovered.set(id),
+    fit: fitAll,
+    zoomToSelection,
+    size,
+  });
   // the hover comes from here or from the table (whose rows may stand for hidden nodes)
   const unhover = store.hovered.subscribe((id) => {
     hover = id === "" ? null : (store.current.visible.representative.get(id) ?? id);
     schedule();
   });
-  const onKey = (event: KeyboardEvent): void => {
-    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement)
-      return;
-    const [w, h] = size();
-    const keys: Record<string, () => void> = {
-      f: fitAll,
-      z: zoomToSelection,
-      "+": () => move(zoomAt(camera, w / 2, h / 2, 1.25)),
-      "=": () => move(zoomAt(camera, w / 2, h / 2, 1.25)),
-      "-": () => move(zoomAt(camera, w / 2, h / 2, 0.8)),
-      ArrowLeft: () => move(panBy(camera, 60, 0)),
-      ArrowRight: () => move(panBy(camera, -60, 0)),
-      ArrowUp: () => move(panBy(camera, 0, 60)),
-      ArrowDown: () => move(panBy(camera, 0, -60)),
-    };
-    const run = keys[event.key];
-    if (run === undefined || event.ctrlKey || event.metaKey || event.altKey) return;
-    event.preventDefault();
-    run();
-  };
-  canvas.addEventListener("wheel", onWheel, { passive: false });
-  canvas.addEventListener("pointerdown", onDown);
-  canvas.addEventListener("pointermove", onMove);
-  canvas.addEventListener("pointerup", onUp);
-  canvas.addEventListener("pointercancel", onUp);
-  canvas.addEventListener("pointerleave", onLeave);
-  canvas.addEventListener("click", onClick);
-  canvas.addEventListener("dblclick", onDoubleClick);
-  const widgetRoot = el.closest(".torchscope");
-  widgetRoot?.addEventListener("keydown", onKey as EventListener);
   root.addEventListener("ts-fit", fitAll);
   root.addEventListener("ts-zoom-selection", zoomToSelection);
   const onExport = (event: Event): void => {
@@ -393,48 +293,25 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
           // a view shown before it had a size (a cell still rendering) gets its first view again
           if (!userMoved && laid !== null) {
             placed = false;
-            frameLayout(laid.layout, false, false);
+            placeCamera(laid.layout, false, false);
           }
           schedule();
         })
       : null;
   resize?.observe(stage);
 
-  const toDrawn = (box: SceneBox): DrawnBox => {
-    const rect = canvas.getBoundingClientRect();
-    return {
-      ...box,
-      x: rect.left + box.x * camera.k + camera.x,
-      y: rect.top + box.y * camera.k + camera.y,
-      width: box.width * camera.k,
-      height: box.height * camera.k,
-      text: detailAt(camera.k).text,
-    };
-  };
-  const probe: DiagramProbe = {
+  const probe: DiagramProbe = makeProbe({
     status: () => root.dataset.layout ?? "",
-    boxes: () => {
-      const [w, h] = size();
-      return (scene?.boxes ?? []).filter((b) => onScreen(b, camera, w, h)).map(toDrawn);
-    },
     scene: () => scene,
-    all: () => (scene?.boxes ?? []).map(toDrawn),
-    box: (id) => {
-      const box = scene?.boxes.find((b) => b.id === id);
-      return box === undefined ? null : toDrawn(box);
-    },
-    edges: () => {
-      const [w, h] = size();
-      return (scene?.edges ?? [])
-        .filter((e) => onScreen(e.bounds, camera, w, h))
-        .map(({ source, target, label, highlighted }) => ({ source, target, label, highlighted }));
-    },
-    transform: () => ({ ...camera }),
+    camera: () => camera,
+    size,
+    canvas,
     timings: () => ({ ...timings, frames: [...timings.frames], threaded: engine.threaded }),
     resetFrames: () => {
       timings.frames = [];
     },
-  };
+    linesAt: (box, k) => textLines(box, k, measure()),
+  });
   Object.assign(root, { torchscope: probe });
 
   onState(store.current);
@@ -442,10 +319,13 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
   return () => {
     unsubscribe();
     unhover();
+    unbind();
+    scheduler.dispose();
     engine.dispose();
     resize?.disconnect();
-    if (frame !== 0 && typeof cancelAnimationFrame === "function") cancelAnimationFrame(frame);
-    widgetRoot?.removeEventListener("keydown", onKey as EventListener);
+    if (animation !== 0 && typeof cancelAnimationFrame === "function") {
+      cancelAnimationFrame(animation);
+    }
     minimap.dispose();
     root.remove();
   };

@@ -4,11 +4,22 @@
  * Both read the same scene as the canvas; colours are the theme's, resolved at export time.
  */
 
+import type { Rect } from "../graph/viewport";
 import type { Orientation } from "../types";
-import { paint } from "./paint";
+import { canvasMeasure, paint } from "./paint";
 import type { Palette } from "./palette";
 import { type PathSink, traceArrow, traceEdge } from "./route";
-import type { Scene, SceneBox } from "./scene";
+import type { Scene } from "./scene";
+import {
+  type BoxLook,
+  boxLook,
+  edgeLook,
+  MARKER_SIZE,
+  markerLook,
+  outlineLook,
+  STACK_OFFSET,
+} from "./style";
+import { estimate, type Measure, type TextRun, textRuns } from "./text";
 
 /** Browsers refuse canvases beyond roughly these sizes; a bigger PNG is scaled down to fit. */
 const MAX_SIDE = 16_384;
@@ -62,17 +73,17 @@ export function escapeXml(text: string): string {
     .replace(/'/g, "&apos;");
 }
 
-/** Cut `text` to about `room` pixels of an average 11 px glyph (SVG has no text metrics here). */
-function clip(text: string, room: number, size: number): string {
-  const most = Math.max(3, Math.floor(room / (size * 0.58)));
-  return text.length <= most ? text : `${text.slice(0, most - 1)}…`;
-}
-
+/**
+ * The whole scene as SVG, in the same looks and text as the canvas at full detail (js/views/style.ts
+ * and js/views/text.ts): metric shading, the selection and its edges, folds' stacked cards,
+ * bookkeeping markers and stubs included.
+ */
 export function sceneToSvg(
   scene: Scene,
   orientation: Orientation,
   palette: Palette,
   title: string,
+  measure: Measure = estimate,
 ): string {
   const font = escapeXml(palette.font);
   const out: string[] = [
@@ -81,58 +92,69 @@ export function sceneToSvg(
     `<title>${escapeXml(title)}</title>`,
     `<rect width="100%" height="100%" fill="${escapeXml(palette.bg)}"/>`,
   ];
-  const rect = (box: SceneBox, attrs: string): string =>
-    `<rect x="${n(box.x)}" y="${n(box.y)}" width="${n(box.width)}" height="${n(box.height)}" rx="8" ${attrs}/>`;
+  const rect = (box: Rect, look: Omit<BoxLook, "stack">, extra = ""): string => {
+    const dash = look.dash.length > 0 ? ` stroke-dasharray="${look.dash.join(" ")}"` : "";
+    return (
+      `<rect x="${n(box.x)}" y="${n(box.y)}" width="${n(box.width)}" height="${n(box.height)}"` +
+      ` rx="${n(look.radius)}" fill="${escapeXml(look.fill)}" stroke="${escapeXml(look.stroke)}"` +
+      ` stroke-width="${look.lineWidth}"${dash}${extra}/>`
+    );
+  };
+  const text = (runs: readonly TextRun[]): string[] =>
+    runs.map(
+      (run) =>
+        `<text x="${n(run.x)}" y="${n(run.y)}" text-anchor="${run.align === "center" ? "middle" : "start"}"` +
+        ` font-size="${n(run.size)}"${run.bold ? ' font-weight="600"' : ""}` +
+        ` fill="${escapeXml(run.role === "fg" ? palette.fg : palette.muted)}">${escapeXml(run.text)}</text>`,
+    );
   for (const box of scene.boxes.filter((b) => b.kind === "container")) {
     out.push(
-      rect(
-        box,
-        `fill="${escapeXml(palette.groupBg)}" fill-opacity="0.35" stroke="${escapeXml(palette.border)}" stroke-dasharray="6 4"`,
-      ),
-      `<text x="${n(box.x + 12)}" y="${n(box.y + 19)}" font-size="12" fill="${escapeXml(palette.muted)}">` +
-        `${escapeXml(clip(`${box.op} · ${box.label}`, box.width - 24, 12))}</text>`,
+      rect(box, boxLook(box, palette), ' fill-opacity="0.35"'),
+      ...text(textRuns(box, 1, measure)),
     );
   }
-  const edges = new SvgPath();
-  const arrows = new SvgPath();
-  for (const edge of scene.edges) {
-    traceEdge(edges, edge, orientation, false);
-    traceArrow(arrows, edge, orientation);
-  }
-  out.push(
-    `<path d="${edges}" fill="none" stroke="${escapeXml(palette.muted)}" stroke-width="1.2"/>`,
-    `<path d="${arrows}" fill="${escapeXml(palette.muted)}"/>`,
-  );
-  for (const box of scene.boxes.filter((b) => b.kind !== "container")) {
-    const group = box.kind === "group" || box.kind === "fold";
-    const io = box.kind === "input" || box.kind === "output";
-    const stroke = box.failed ? palette.error : io ? palette.io : palette.border;
-    const dash = io
-      ? ' stroke-dasharray="4 2"'
-      : box.kind === "fold"
-        ? ' stroke-dasharray="6 2"'
-        : "";
-    out.push(
-      rect(
-        box,
-        `fill="${escapeXml(group ? palette.groupBg : palette.nodeBg)}" stroke="${escapeXml(stroke)}"${dash}`,
-      ),
-    );
-    const centre = n(box.x + box.width / 2);
-    const lines: [string, number, string, number][] = [
-      [box.op, 13, palette.fg, 18],
-      [box.label, 11, palette.muted, 33],
-      [box.detail, 11, palette.muted, 48],
-      [box.cost, 11, palette.muted, 62],
-    ];
-    for (const [text, size, colour, dy] of lines) {
-      if (text === "") continue;
-      const weight = size === 13 ? ' font-weight="600"' : "";
-      out.push(
-        `<text x="${centre}" y="${n(box.y + dy)}" text-anchor="middle" font-size="${size}"${weight}` +
-          ` fill="${escapeXml(colour)}">${escapeXml(clip(text, box.width - 16, size))}</text>`,
-      );
+  for (const highlighted of [false, true]) {
+    const look = edgeLook(palette, highlighted);
+    const edges = new SvgPath();
+    const arrows = new SvgPath();
+    for (const edge of scene.edges.filter((e) => e.highlighted === highlighted)) {
+      traceEdge(edges, edge, orientation, false);
+      traceArrow(arrows, edge, orientation);
     }
+    if (edges.toString() === "") continue;
+    out.push(
+      `<path d="${edges}" fill="none" stroke="${escapeXml(look.stroke)}" stroke-width="${look.lineWidth}"/>`,
+      `<path d="${arrows}" fill="${escapeXml(look.stroke)}"/>`,
+    );
+  }
+  for (const edge of scene.edges) {
+    if (edge.marker === null) continue;
+    const look = markerLook(palette, edge.highlighted);
+    const { x, y } = edge.marker;
+    const m = MARKER_SIZE;
+    out.push(
+      `<path d="M${n(x)} ${n(y - m)}L${n(x + m)} ${n(y)}L${n(x)} ${n(y + m)}L${n(x - m)} ${n(y)}Z"` +
+        ` fill="${escapeXml(look.fill)}" stroke="${escapeXml(look.stroke)}" stroke-width="1.2">` +
+        `<title>${escapeXml(edge.viaLabel)}</title></path>`,
+    );
+  }
+  for (const box of scene.boxes.filter((b) => b.kind !== "container")) {
+    const look = boxLook(box, palette);
+    for (let card = look.stack; card >= 1; card -= 1) {
+      const offset = card * STACK_OFFSET;
+      out.push(rect({ ...box, x: box.x + offset, y: box.y + offset }, look));
+    }
+    out.push(rect(box, look), ...text(textRuns(box, 1, measure)));
+  }
+  for (const box of scene.boxes.filter((b) => b.selected)) {
+    out.push(
+      rect(box, {
+        ...boxLook(box, palette),
+        ...outlineLook(palette, true),
+        fill: "none",
+        dash: [],
+      }),
+    );
   }
   out.push("</svg>");
   return out.join("\n");
@@ -212,7 +234,9 @@ export function exportScene(
 ): void {
   const name = fileName(title || "model");
   if (request.format === "svg") {
-    const svg = sceneToSvg(scene, orientation, palette, `${title} layer graph`);
+    const ctx = document.createElement("canvas").getContext("2d");
+    const measure = ctx === null ? estimate : canvasMeasure(ctx, palette.font);
+    const svg = sceneToSvg(scene, orientation, palette, `${title} layer graph`, measure);
     download(new Blob([svg], { type: "image/svg+xml" }), `${name}.svg`);
     return;
   }

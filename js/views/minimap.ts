@@ -1,17 +1,32 @@
 /**
  * The minimap: the whole drawing in a corner, with the part on screen outlined; pressing or
- * dragging on it moves the view there. Shown only when the drawing is too big to read whole.
+ * dragging on it moves the view there. Small (at most 140 × 100 px, in the drawing's proportions)
+ * and shown only where it helps: when the drawing is much bigger than the view, and not so long
+ * and thin that the map would be one grey line. A button folds it away and back.
  */
 
 import type { Transform } from "../graph/viewport";
 import type { Palette } from "./palette";
 import type { Scene } from "./scene";
 
-const WIDTH = 180;
-const HEIGHT = 130;
+const WIDTH = 140;
+const HEIGHT = 100;
+/** A map thinner than this (a long chain) shows nothing useful. */
+const THINNEST = 18;
+
+/** The map's size for a drawing: its proportions within WIDTH × HEIGHT, or null when too thin. */
+export function mapSize(drawing: {
+  width: number;
+  height: number;
+}): { width: number; height: number } | null {
+  const scale = Math.min(WIDTH / drawing.width, HEIGHT / drawing.height);
+  const width = Math.round(drawing.width * scale);
+  const height = Math.round(drawing.height * scale);
+  return Math.min(width, height) < THINNEST ? null : { width, height };
+}
 
 export interface Minimap {
-  element: HTMLCanvasElement;
+  element: HTMLElement;
   /** Redraw for this scene (cached) and view. */
   update(
     scene: Scene | null,
@@ -24,11 +39,30 @@ export interface Minimap {
 
 /** `moveTo(x, y)`: centre the main view on drawing point (x, y). */
 export function createMinimap(moveTo: (x: number, y: number) => void): Minimap {
+  const wrapper = document.createElement("div");
+  wrapper.className = "ts-minimap-box";
+  wrapper.hidden = true;
   const element = document.createElement("canvas");
   element.className = "ts-minimap";
   element.width = WIDTH;
   element.height = HEIGHT;
-  element.hidden = true;
+  const fold = document.createElement("button");
+  fold.type = "button";
+  fold.className = "ts-button ts-minimap-toggle";
+  fold.dataset.action = "minimap";
+  let folded = false;
+  const label = (): void => {
+    fold.textContent = folded ? "Map" : "×";
+    fold.title = folded ? "Show the map of the whole drawing" : "Hide the map";
+    element.hidden = folded;
+  };
+  label();
+  fold.addEventListener("click", (event) => {
+    event.stopPropagation();
+    folded = !folded;
+    label();
+  });
+  wrapper.append(element, fold);
   let drawnScene: Scene | null = null;
   let backdrop: HTMLCanvasElement | null = null;
   let scale = 1;
@@ -62,10 +96,12 @@ export function createMinimap(moveTo: (x: number, y: number) => void): Minimap {
   // the minimap's own clicks must not select whatever lies beneath it in the diagram
   element.addEventListener("click", (event) => event.stopPropagation());
 
+  let width = WIDTH;
+  let height = HEIGHT;
   const renderBackdrop = (scene: Scene, palette: Palette): HTMLCanvasElement | null => {
     const canvas = document.createElement("canvas");
-    canvas.width = WIDTH;
-    canvas.height = HEIGHT;
+    canvas.width = width;
+    canvas.height = height;
     const ctx = canvas.getContext("2d");
     if (ctx === null) return null;
     ctx.fillStyle = palette.muted;
@@ -86,26 +122,31 @@ export function createMinimap(moveTo: (x: number, y: number) => void): Minimap {
   };
 
   return {
-    element,
+    element: wrapper,
     update(scene, t, view, palette) {
+      const size = scene === null ? null : mapSize(scene);
       const tooBig =
         scene !== null &&
         (scene.width * t.k > view.width * 1.5 || scene.height * t.k > view.height * 1.5);
-      element.hidden = !tooBig;
-      if (scene === null || !tooBig) return;
+      wrapper.hidden = !tooBig || size === null;
+      if (scene === null || size === null || wrapper.hidden || folded) return;
       if (scene !== drawnScene) {
-        scale = Math.min(WIDTH / scene.width, HEIGHT / scene.height);
-        origin = { x: (WIDTH - scene.width * scale) / 2, y: (HEIGHT - scene.height * scale) / 2 };
+        width = size.width;
+        height = size.height;
+        element.width = width;
+        element.height = height;
+        scale = Math.min(width / scene.width, height / scene.height);
+        origin = { x: (width - scene.width * scale) / 2, y: (height - scene.height * scale) / 2 };
         backdrop = renderBackdrop(scene, palette);
         drawnScene = scene;
       }
       const ctx = element.getContext("2d");
       if (ctx === null) return;
       ctx.setTransform(1, 0, 0, 1, 0, 0);
-      ctx.clearRect(0, 0, WIDTH, HEIGHT);
+      ctx.clearRect(0, 0, width, height);
       ctx.globalAlpha = 0.9;
       ctx.fillStyle = palette.bg;
-      ctx.fillRect(0, 0, WIDTH, HEIGHT);
+      ctx.fillRect(0, 0, width, height);
       ctx.globalAlpha = 1;
       if (backdrop !== null) ctx.drawImage(backdrop, 0, 0);
       // the part of the drawing on screen
@@ -119,7 +160,7 @@ export function createMinimap(moveTo: (x: number, y: number) => void): Minimap {
       );
     },
     dispose() {
-      element.remove();
+      wrapper.remove();
     },
   };
 }

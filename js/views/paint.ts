@@ -1,39 +1,38 @@
 /**
- * Paints a scene on a 2D canvas: only what is on screen (culling), and at a level of detail that
- * suits the zoom (labels only when they are legible, plain shapes at overview scale). Measured on
- * these machines: 20,000 nodes as SVG take seconds to paint and pan at ~5 fps; on a canvas with
- * culling and level of detail they paint in ~100 ms and zoom at 60 fps.
+ * Paints a scene on a 2D canvas: only what is on screen (culling), in the looks of js/views/style.ts
+ * and with the text of js/views/text.ts at the current zoom. Measured on these machines: 20,000
+ * nodes as SVG take seconds to paint and pan at ~5 fps; on a canvas with culling and level of
+ * detail they paint in ~100 ms and zoom at 60 fps.
  */
 
 import type { Rect, Transform } from "../graph/viewport";
 import type { Orientation } from "../types";
-import { mix, type Palette } from "./palette";
-import { traceArrow, traceEdge } from "./route";
+import type { Palette } from "./palette";
+import { midpoint, traceArrow, traceEdge } from "./route";
 import type { Scene, SceneBox, SceneEdge } from "./scene";
+import {
+  type BoxLook,
+  boxLook,
+  edgeLook,
+  MARKER_SIZE,
+  markerLook,
+  outlineLook,
+  STACK_OFFSET,
+} from "./style";
+import { FULL_ZOOM, type Measure, type TextRun, textRuns } from "./text";
 
 /** What a zoom level shows; shared by the painter and the test probe, so both agree. */
 export interface Detail {
-  /** Op, name and shape lines in the boxes, toggles and frame titles. */
+  /** Every line of every box, at its own size. */
   text: boolean;
-  /** Only the op name, enlarged to stay legible, in boxes too small for three lines. */
-  opOnly: boolean;
   /** Shape labels on edges. */
   edgeLabels: boolean;
   /** Arrowheads and curved routes (plain segments below). */
   arrows: boolean;
 }
 
-/** Smallest on-screen font size, in pixels, that is drawn at all. */
-const LEGIBLE_PX = 8;
-const OP_FONT = 13;
-
 export function detailAt(k: number): Detail {
-  return {
-    text: k * 11 >= LEGIBLE_PX,
-    opOnly: k * 11 < LEGIBLE_PX && k >= 0.22,
-    edgeLabels: k >= 0.85,
-    arrows: k >= 0.3,
-  };
+  return { text: k >= FULL_ZOOM, edgeLabels: k >= 0.85, arrows: k >= 0.3 };
 }
 
 /** Whether a box is at least partly inside the visible part of the drawing. */
@@ -72,14 +71,12 @@ export function paint(
   const detail = detailAt(t.k);
   const hair = 1 / t.k;
   const { frames, leaves, blocks, hidden } = cull(scene, t, width, height);
-  const boxes = [...frames, ...leaves];
   const edges = scene.edges.filter(
     (e) =>
       !(hidden[e.ends[0]] === 1 && hidden[e.ends[1]] === 1) &&
       Math.max(e.bounds.width, e.bounds.height) * t.k >= 2 &&
       onScreen(e.bounds, t, width, height),
   );
-
   // a margin beyond the screen, so cut edges of boxes stay out of sight
   const margin = 20 / t.k;
   const view = {
@@ -88,95 +85,45 @@ export function paint(
     width: width / t.k + 2 * margin,
     height: height / t.k + 2 * margin,
   };
-  const square: Sheet = { ctx, view, round: false };
-  const sheet: Sheet = { ctx, view, round: detail.arrows };
+  const sheet: Sheet = { ctx, view, round: detail.arrows, hair };
 
   // groups too small to show their insides: solid blocks
-  fillBoxes(square, blocks, palette);
-  strokeBoxes(square, blocks, palette.border, hair);
+  drawBoxes({ ...sheet, round: false }, blocks, palette, false);
+  const framed = frames.map((box) => ({ rect: box as Rect, look: boxLook(box, palette) }));
   ctx.globalAlpha = 0.35;
-  ctx.fillStyle = palette.groupBg;
-  for (const frame of frames) {
-    ctx.beginPath();
-    addBox(sheet, frame);
-    ctx.fill();
-  }
+  fillBatches(sheet, framed);
   ctx.globalAlpha = 1;
-  strokeBoxes(sheet, frames, palette.border, Math.max(1, hair), [6, 4]);
+  strokeBatches(sheet, framed);
 
-  const line = Math.max(1.2, hair);
-  drawEdges(
-    ctx,
-    edges.filter((e) => !e.highlighted),
-    orientation,
-    t.k,
-    detail,
-    palette.muted,
-    line,
-  );
-  drawEdges(
-    ctx,
-    edges.filter((e) => e.highlighted),
-    orientation,
-    t.k,
-    detail,
-    palette.accent,
-    2 * line,
-  );
-
-  fillBoxes(sheet, leaves, palette);
-  const io = (b: SceneBox): boolean => b.kind === "input" || b.kind === "output";
-  const plain = leaves.filter((b) => !b.failed && !io(b));
-  strokeBoxes(
-    sheet,
-    plain.filter((b) => b.kind !== "fold"),
-    palette.border,
-    line,
-  );
-  strokeBoxes(
-    sheet,
-    plain.filter((b) => b.kind === "fold"),
-    palette.border,
-    line,
-    [6, 2],
-  );
-  strokeBoxes(
-    sheet,
-    leaves.filter((b) => !b.failed && io(b)),
-    palette.io,
-    Math.max(1.5, hair),
-    [4, 2],
-  );
-  strokeBoxes(
-    sheet,
-    leaves.filter((b) => b.failed),
-    palette.error,
-    2 * Math.max(1, hair),
-  );
-  const outline = { ...sheet, round: true };
-  strokeBoxes(
-    outline,
-    boxes.filter((b) => b.selected),
-    palette.accent,
-    2.5 * Math.max(1, hair),
-  );
-  strokeBoxes(
-    outline,
-    boxes.filter((b) => !b.selected && b.id === hover),
-    palette.accent,
-    1.5 * Math.max(1, hair),
-  );
-
-  if (detail.text) {
-    for (const frame of frames) frameTitle(ctx, frame, palette);
-    for (const box of leaves) boxText(ctx, box, palette);
-    if (detail.edgeLabels) for (const edge of edges) edgeLabel(ctx, edge, palette);
-  } else if (detail.opOnly) {
-    for (const box of leaves) bigOp(ctx, box, palette, t.k);
+  for (const highlighted of [false, true]) {
+    const look = edgeLook(palette, highlighted);
+    const lineWidth = Math.max(look.lineWidth, highlighted ? 2 * hair : hair);
+    const chosen = edges.filter((e) => e.highlighted === highlighted);
+    drawEdges(ctx, chosen, orientation, t.k, detail, look.stroke, lineWidth);
   }
+  if (detail.arrows) drawMarkers(sheet, edges, palette);
+
+  drawBoxes(sheet, leaves, palette, detail.arrows);
+  const outlined = [...frames, ...leaves];
+  for (const selected of [true, false]) {
+    const outline = outlineLook(palette, selected);
+    const chosen = outlined.filter((b) => (selected ? b.selected : !b.selected && b.id === hover));
+    const drawn = chosen.map((box) => ({
+      rect: box as Rect,
+      look: { ...boxLook(box, palette), ...outline, dash: [] },
+    }));
+    strokeBatches({ ...sheet, round: true }, drawn);
+  }
+
+  const measure = canvasMeasure(ctx, palette.font);
+  for (const box of [...frames, ...leaves]) {
+    drawText(ctx, textRuns(box, t.k, measure), palette);
+    if (box.toggle !== null && t.k >= FULL_ZOOM) toggleGlyph(ctx, box, palette);
+  }
+  if (detail.edgeLabels) for (const edge of edges) edgeLabel(ctx, edge, palette);
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   return {
-    boxes: boxes.length + blocks.length,
+    boxes: frames.length + leaves.length + blocks.length,
     edges: edges.length,
     ms: performance.now() - start,
   };
@@ -218,11 +165,12 @@ function cull(
   return { frames, leaves, blocks, hidden };
 }
 
-/** Where boxes go: the context, the visible part of the drawing, and whether corners are round. */
+/** Where boxes go: the context, the visible part of the drawing, corners, and a hairline's width. */
 interface Sheet {
   ctx: CanvasRenderingContext2D;
   view: Rect;
   round: boolean;
+  hair: number;
 }
 
 /**
@@ -230,7 +178,7 @@ interface Sheet {
  * around a 20,000-box group is a million pixels tall when zoomed in, and its dashed outline would
  * cost the raster tens of thousands of dashes.
  */
-function addBox(sheet: Sheet, box: SceneBox): void {
+function addBox(sheet: Sheet, box: Rect, radius: number): void {
   const { view } = sheet;
   const x0 = Math.max(box.x, view.x);
   const y0 = Math.max(box.y, view.y);
@@ -239,48 +187,76 @@ function addBox(sheet: Sheet, box: SceneBox): void {
   if (x1 <= x0 || y1 <= y0) return;
   const whole =
     x0 === box.x && y0 === box.y && x1 === box.x + box.width && y1 === box.y + box.height;
-  if (sheet.round && whole) sheet.ctx.roundRect(x0, y0, x1 - x0, y1 - y0, 8);
+  if (sheet.round && whole) sheet.ctx.roundRect(x0, y0, x1 - x0, y1 - y0, radius);
   else sheet.ctx.rect(x0, y0, x1 - x0, y1 - y0);
 }
 
-/** Fill boxes, batched by colour: one path per colour keeps overview frames cheap. */
-function fillBoxes(sheet: Sheet, boxes: readonly SceneBox[], palette: Palette): void {
-  const { ctx } = sheet;
-  const byColour = new Map<string, SceneBox[]>();
-  for (const box of boxes) {
-    const group = box.kind === "group" || box.kind === "fold" || box.kind === "container";
-    const base = group ? palette.groupBg : palette.nodeBg;
-    const colour =
-      box.strength === null
-        ? base
-        : mix(ctx, base, palette.heat, Math.round(box.strength * 20) / 20);
-    const list = byColour.get(colour) ?? [];
-    list.push(box);
-    byColour.set(colour, list);
+/** A rectangle to draw and how: the same look for a box and for the cards stacked behind it. */
+interface Drawn {
+  rect: Rect;
+  look: Pick<BoxLook, "fill" | "stroke" | "lineWidth" | "dash" | "radius">;
+}
+
+/** Leaves in their looks: the cards behind stacks first, then the boxes. */
+function drawBoxes(
+  sheet: Sheet,
+  boxes: readonly SceneBox[],
+  palette: Palette,
+  cards: boolean,
+): void {
+  if (boxes.length === 0) return;
+  const drawn = boxes.map((box) => ({ rect: box as Rect, look: boxLook(box, palette), box }));
+  if (cards) {
+    for (let card = 2; card >= 1; card -= 1) {
+      const behind = drawn
+        .filter((d) => d.look.stack >= card)
+        .map((d) => ({
+          rect: { ...d.rect, x: d.rect.x + card * STACK_OFFSET, y: d.rect.y + card * STACK_OFFSET },
+          look: d.look,
+        }));
+      fillBatches(sheet, behind);
+      strokeBatches(sheet, behind);
+    }
+  }
+  fillBatches(sheet, drawn);
+  strokeBatches(sheet, drawn);
+}
+
+/** Fill rectangles, batched by colour: one path per colour keeps overview frames cheap. */
+function fillBatches(sheet: Sheet, drawn: readonly Drawn[]): void {
+  const byColour = new Map<string, Drawn[]>();
+  for (const d of drawn) {
+    const list = byColour.get(d.look.fill) ?? [];
+    list.push(d);
+    byColour.set(d.look.fill, list);
   }
   for (const [colour, list] of byColour) {
-    ctx.fillStyle = colour;
-    ctx.beginPath();
-    for (const box of list) addBox(sheet, box);
-    ctx.fill();
+    sheet.ctx.fillStyle = colour;
+    sheet.ctx.beginPath();
+    for (const d of list) addBox(sheet, d.rect, d.look.radius);
+    sheet.ctx.fill();
   }
 }
 
-function strokeBoxes(
-  sheet: Sheet,
-  boxes: readonly SceneBox[],
-  colour: string,
-  lineWidth: number,
-  dash: number[] = [],
-): void {
-  if (boxes.length === 0) return;
+/** Stroke rectangles, batched by stroke style. */
+function strokeBatches(sheet: Sheet, drawn: readonly Drawn[]): void {
+  const byStyle = new Map<string, Drawn[]>();
+  for (const d of drawn) {
+    const key = `${d.look.stroke}|${d.look.lineWidth}|${d.look.dash.join(",")}`;
+    const list = byStyle.get(key) ?? [];
+    list.push(d);
+    byStyle.set(key, list);
+  }
   const { ctx } = sheet;
-  ctx.strokeStyle = colour;
-  ctx.lineWidth = lineWidth;
-  ctx.setLineDash(dash);
-  ctx.beginPath();
-  for (const box of boxes) addBox(sheet, box);
-  ctx.stroke();
+  for (const list of byStyle.values()) {
+    const look = (list[0] as Drawn).look;
+    ctx.strokeStyle = look.stroke;
+    ctx.lineWidth = Math.max(look.lineWidth, sheet.hair);
+    ctx.setLineDash([...look.dash]);
+    ctx.beginPath();
+    for (const d of list) addBox(sheet, d.rect, d.look.radius);
+    ctx.stroke();
+  }
   ctx.setLineDash([]);
 }
 
@@ -314,46 +290,38 @@ function drawEdges(
   ctx.fill();
 }
 
-function boxText(ctx: CanvasRenderingContext2D, box: SceneBox, palette: Palette): void {
-  const centre = box.x + box.width / 2;
-  const room = box.width - (box.toggle === null ? 16 : 2 * 28);
-  ctx.textAlign = "center";
-  ctx.textBaseline = "alphabetic";
-  ctx.fillStyle = palette.fg;
-  ctx.font = `600 ${OP_FONT}px ${palette.font}`;
-  ctx.fillText(ellipsize(ctx, box.op, room), centre, box.y + 18);
-  ctx.fillStyle = palette.muted;
-  ctx.font = `11px ${palette.font}`;
-  ctx.fillText(ellipsize(ctx, box.label, room), centre, box.y + 33);
-  ctx.fillText(ellipsize(ctx, box.detail, room), centre, box.y + 48);
-  if (box.cost !== "") ctx.fillText(ellipsize(ctx, box.cost, box.width - 16), centre, box.y + 62);
-  if (box.toggle !== null) toggleGlyph(ctx, box, palette);
+/** The diamonds that mark bookkeeping ops riding on edges. */
+function drawMarkers(sheet: Sheet, edges: readonly SceneEdge[], palette: Palette): void {
+  const { ctx } = sheet;
+  const size = Math.max(MARKER_SIZE, 3 * sheet.hair);
+  for (const highlighted of [false, true]) {
+    const look = markerLook(palette, highlighted);
+    ctx.beginPath();
+    for (const edge of edges) {
+      if (edge.marker === null || edge.highlighted !== highlighted) continue;
+      const { x, y } = edge.marker;
+      ctx.moveTo(x, y - size);
+      ctx.lineTo(x + size, y);
+      ctx.lineTo(x, y + size);
+      ctx.lineTo(x - size, y);
+      ctx.closePath();
+    }
+    ctx.fillStyle = look.fill;
+    ctx.fill();
+    ctx.strokeStyle = look.stroke;
+    ctx.lineWidth = Math.max(1.2, sheet.hair);
+    ctx.stroke();
+  }
 }
 
-function bigOp(ctx: CanvasRenderingContext2D, box: SceneBox, palette: Palette, k: number): void {
-  const size = Math.min(LEGIBLE_PX / k, box.height * 0.6);
-  ctx.textAlign = "center";
-  ctx.textBaseline = "middle";
-  ctx.fillStyle = palette.fg;
-  ctx.font = `600 ${size}px ${palette.font}`;
-  ctx.fillText(
-    ellipsize(ctx, box.op, box.width - 8),
-    box.x + box.width / 2,
-    box.y + box.height / 2,
-  );
-  ctx.textBaseline = "alphabetic";
-}
-
-function frameTitle(ctx: CanvasRenderingContext2D, frame: SceneBox, palette: Palette): void {
-  ctx.textAlign = "left";
-  ctx.fillStyle = palette.muted;
-  ctx.font = `12px ${palette.font}`;
-  ctx.fillText(
-    ellipsize(ctx, `${frame.op} · ${frame.label}`, frame.width - 40),
-    frame.x + 28,
-    frame.y + 19,
-  );
-  toggleGlyph(ctx, frame, palette);
+function drawText(ctx: CanvasRenderingContext2D, runs: readonly TextRun[], palette: Palette): void {
+  for (const run of runs) {
+    ctx.font = `${run.bold ? "600 " : ""}${run.size}px ${palette.font}`;
+    ctx.fillStyle = run.role === "fg" ? palette.fg : palette.muted;
+    ctx.textAlign = run.align;
+    ctx.textBaseline = "alphabetic";
+    ctx.fillText(run.text, run.x, run.y);
+  }
 }
 
 function toggleGlyph(ctx: CanvasRenderingContext2D, box: SceneBox, palette: Palette): void {
@@ -364,50 +332,42 @@ function toggleGlyph(ctx: CanvasRenderingContext2D, box: SceneBox, palette: Pale
 }
 
 function edgeLabel(ctx: CanvasRenderingContext2D, edge: SceneEdge, palette: Palette): void {
-  const p = edge.points;
-  const n = p.length / 2;
-  // the middle of the route: a bend point when there are some, else halfway between the ports
-  const mid = Math.floor((n - 1) / 2);
-  const x =
-    n % 2 === 1
-      ? (p[2 * mid] as number)
-      : ((p[2 * mid] as number) + (p[2 * mid + 2] as number)) / 2;
-  const y =
-    n % 2 === 1
-      ? (p[2 * mid + 1] as number)
-      : ((p[2 * mid + 1] as number) + (p[2 * mid + 3] as number)) / 2;
+  const middle = midpoint(edge.points);
+  // beside the marker when there is one, else on the middle of the route
+  const x = middle.x + (edge.marker === null ? 0 : 8 + MARKER_SIZE);
+  const { y } = middle;
   ctx.font = `10px ${palette.font}`;
   const width = ctx.measureText(edge.label).width + 6;
+  const left = edge.marker === null ? x - width / 2 : x;
   ctx.fillStyle = palette.bg;
   ctx.globalAlpha = 0.85;
-  ctx.fillRect(x - width / 2, y - 7, width, 14);
+  ctx.fillRect(left, y - 7, width, 14);
   ctx.globalAlpha = 1;
   ctx.fillStyle = edge.highlighted ? palette.accent : palette.muted;
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
-  ctx.fillText(edge.label, x, y);
+  ctx.fillText(edge.label, left + width / 2, y);
   ctx.textBaseline = "alphabetic";
 }
 
-const fitted = new Map<string, string>();
+const widths = new Map<string, number>();
 
-/** `text` cut with an ellipsis to fit `room` pixels in the current font (cached: labels repeat). */
-function ellipsize(ctx: CanvasRenderingContext2D, text: string, room: number): string {
-  const key = `${ctx.font}\u0000${room}\u0000${text}`;
-  const known = fitted.get(key);
-  if (known !== undefined) return known;
-  let result = text;
-  if (ctx.measureText(text).width > room) {
-    let low = 0;
-    let high = text.length;
-    while (low < high) {
-      const mid = Math.ceil((low + high) / 2);
-      if (ctx.measureText(`${text.slice(0, mid)}…`).width <= room) low = mid;
-      else high = mid - 1;
+/**
+ * Text widths from the canvas, cached at one reference size and scaled: a label's width grows in
+ * proportion to its font size, and labels repeat across frames and boxes.
+ */
+export function canvasMeasure(ctx: CanvasRenderingContext2D, font: string): Measure {
+  return (text, size, bold) => {
+    const key = `${bold ? 1 : 0}${font}\u0000${text}`;
+    let width = widths.get(key);
+    if (width === undefined) {
+      const saved = ctx.font;
+      ctx.font = `${bold ? "600 " : ""}100px ${font}`;
+      width = ctx.measureText(text).width;
+      ctx.font = saved;
+      if (widths.size > 50_000) widths.clear();
+      widths.set(key, width);
     }
-    result = `${text.slice(0, low)}…`;
-  }
-  if (fitted.size > 20_000) fitted.clear();
-  fitted.set(key, result);
-  return result;
+    return (width * size) / 100;
+  };
 }

@@ -73,3 +73,12 @@ export function traceArrow(sink: PathSink, edge: SceneEdge, orientation: Orienta
   }
   sink.closePath();
 }
+
+/** The middle of a route: its middle bend point, or halfway between the two around the middle. */
+export function midpoint(points: readonly number[]): { x: number; y: number } {
+  const n = points.length / 2;
+  const mid = Math.floor((n - 1) / 2);
+  const at = (i: number): number => points[i] as number;
+  if (n % 2 === 1) return { x: at(2 * mid), y: at(2 * mid + 1) };
+  return { x: (at(2 * mid) + at(2 * mid + 2)) / 2, y: (at(2 * mid + 1) + at(2 * mid + 3)) / 2 };
+}

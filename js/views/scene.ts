@@ -4,15 +4,23 @@
  * read the same scene, so "what is drawn" has one definition.
  */
 
-import { formatCount, formatShape } from "../format";
+import { formatShape } from "../format";
 import { metricScale, type Scale } from "../graph/colour";
 import { edgeKey, type Layout } from "../graph/layout";
 import type { Rect } from "../graph/viewport";
 import { drawingOrder, type Entry } from "../graph/visible";
 import type { ViewState } from "../store";
 import type { NodeKind } from "../types";
+import { describe } from "./describe";
+import { midpoint } from "./route";
 
-export type BoxKind = NodeKind | "group" | "fold" | "container";
+export type BoxKind = NodeKind | "group" | "fold" | "container" | "structure" | "stub";
+
+/** One line of a box's full text (zoomed in): the first is its type, in bold. */
+export interface Line {
+  text: string;
+  bold: boolean;
+}
 
 export interface SceneBox extends Rect {
   /** The visible id: a node, a collapsed group, a fold (`blocks.0×12`) or an expanded group. */
@@ -26,6 +34,13 @@ export interface SceneBox extends Rect {
   detail: string;
   /** Fourth line, collapsed groups and folds only: what they hold, in params and FLOPs. */
   cost: string;
+  /** What names it when zoomed out (its type, or an input's name), and a fold's ` ×N`. */
+  title: string;
+  suffix: string;
+  /** Its name inside its container, shown under the title when zoomed out ("" for none). */
+  name: string;
+  /** Every line it shows when zoomed in (see js/views/text.ts). */
+  lines: Line[];
   /** Whether the box has an expand (▸) or collapse (▾) handle. */
   toggle: "expand" | "collapse" | null;
   failed: boolean;
@@ -47,9 +62,14 @@ export interface SceneEdge {
   points: number[];
   /** The tensor shape it carries, shown when zoomed in far enough to read. */
   label: string;
-  /** Touches the selected box. */
+  /** Touches the selected box, or carries the selected bookkeeping op. */
   highlighted: boolean;
   bounds: Rect;
+  /** Bookkeeping ops riding on it (payload ids, in flow order), and their ops for the hover. */
+  via: string[];
+  viaLabel: string;
+  /** Where its marker sits (the middle of the route), when it has bookkeeping ops. */
+  marker: { x: number; y: number } | null;
 }
 
 export interface Legend {
@@ -70,8 +90,16 @@ export interface Scene {
 export function buildScene(state: ViewState, layout: Layout): Scene {
   const shown = state.visible;
   const shading = shade(state);
-  const selectedBox = shown.representative.get(state.selected) ?? null;
-  const selected = selectedBox !== null && layout.boxes.has(selectedBox) ? selectedBox : null;
+  const marker = shown.markers.get(state.selected);
+  const selectedBox =
+    marker === undefined ? (shown.representative.get(state.selected) ?? null) : null;
+  // a selected bookkeeping op is shown by its marker: on an edge, or as a stub box
+  const selected =
+    selectedBox !== null && layout.boxes.has(selectedBox)
+      ? selectedBox
+      : marker !== undefined && layout.boxes.has(marker)
+        ? marker
+        : null;
   const boxes: SceneBox[] = [];
   const depthOf = new Map<string, number>();
   for (const entry of drawingOrder(state.visible)) {
@@ -81,12 +109,22 @@ export function buildScene(state: ViewState, layout: Layout): Scene {
     const parent = entry.kind === "item" ? entry.item.parent : entry.container.parent;
     const depth = parent === null ? 0 : (depthOf.get(parent) ?? 0) + 1;
     depthOf.set(id, depth);
-    const select =
-      entry.kind === "item" && entry.item.kind === "fold" ? (entry.item.members?.[0] ?? id) : id;
+    const said = describe(entry, state);
+    // every field written out: spreading a description into each of 20,000 boxes took a second
     boxes.push({
-      ...describe(entry, state),
+      kind: said.kind,
+      op: said.op,
+      label: said.label,
+      detail: said.detail,
+      cost: said.cost,
+      title: said.title,
+      suffix: said.suffix,
+      name: said.name,
+      lines: said.lines,
+      toggle: said.toggle,
+      failed: said.failed,
       id,
-      select,
+      select: selectionOf(entry),
       x: place.x,
       y: place.y,
       width: place.width,
@@ -101,18 +139,23 @@ export function buildScene(state: ViewState, layout: Layout): Scene {
   const index = new Map(boxes.map((b, i) => [b.id, i]));
   const edges: SceneEdge[] = [];
   for (const edge of shown.edges) {
-    const points = layout.routes.get(edgeKey(edge.source, edge.target));
+    const key = edgeKey(edge.source, edge.target);
+    const points = layout.routes.get(key);
     const ends: [number, number] = [index.get(edge.source) ?? -1, index.get(edge.target) ?? -1];
     if (points === undefined || ends[0] < 0 || ends[1] < 0) continue;
     const shape = formatShape(edge.shape);
+    const touches = selected !== null && (edge.source === selected || edge.target === selected);
     edges.push({
       source: edge.source,
       target: edge.target,
       ends,
       points,
       label: edge.count > 1 ? `${shape} ×${edge.count}` : shape,
-      highlighted: selected !== null && (edge.source === selected || edge.target === selected),
+      highlighted: touches || (marker !== undefined && marker === key),
       bounds: bounds(points),
+      via: edge.via,
+      viaLabel: edge.via.map((id) => state.hierarchy.nodes.get(id)?.op ?? id).join(" → "),
+      marker: edge.via.length === 0 ? null : midpoint(points),
     });
   }
   return {
@@ -125,6 +168,15 @@ export function buildScene(state: ViewState, layout: Layout): Scene {
   };
 }
 
+/** What a click on a box selects: the box, a fold's first block, or what a stub stands for. */
+function selectionOf(entry: Entry): string {
+  if (entry.kind === "container") return entry.container.id;
+  const { item } = entry;
+  if (item.kind === "fold") return item.members?.[0] ?? item.id;
+  if (item.kind === "stub") return item.of ?? item.id;
+  return item.id;
+}
+
 /** Set each container's `end`: its descendants follow it, up to the next box no deeper than it. */
 function closeRanges(boxes: SceneBox[]): void {
   const open: SceneBox[] = [];
@@ -135,83 +187,6 @@ function closeRanges(boxes: SceneBox[]): void {
     if (box.kind === "container") open.push(box);
   });
   for (const box of open) box.end = boxes.length;
-}
-
-type Description = Pick<
-  SceneBox,
-  "kind" | "op" | "label" | "detail" | "cost" | "toggle" | "failed"
->;
-
-function describe(entry: Entry, state: ViewState): Description {
-  if (entry.kind === "container") {
-    const { group } = entry.container;
-    return {
-      kind: "container",
-      op: group.op,
-      label: group.label,
-      detail: "",
-      cost: "",
-      toggle: "collapse",
-      failed: false,
-    };
-  }
-  const { item } = entry;
-  if (item.kind === "node" && item.node !== undefined) {
-    const node = item.node;
-    const shape = node.outputs[0]?.shape ?? node.inputs[0]?.shape;
-    return {
-      kind: node.kind,
-      op: node.op,
-      label: node.label,
-      detail: shape === undefined ? "" : formatShape(shape),
-      cost: "",
-      toggle: null,
-      failed: node.error !== undefined,
-    };
-  }
-  const group = item.group;
-  const members = item.members ?? [];
-  const fold = item.kind === "fold";
-  const layers = countLeaves(state, fold ? members : [item.id]);
-  return {
-    kind: fold ? "fold" : "group",
-    op: fold ? `${group?.op ?? ""} ×${members.length}` : (group?.op ?? ""),
-    label: fold ? `${members[0]} … ${members[members.length - 1]}` : (group?.label ?? item.id),
-    detail: `${layers} layers`,
-    cost: cost(fold ? members : [item.id], state),
-    toggle: "expand",
-    failed: false,
-  };
-}
-
-/** "7.10 M params · 1.23 G FLOPs" for a collapsed group (or the blocks of a fold together). */
-function cost(groups: readonly string[], state: ViewState): string {
-  const sum = (key: string): number | undefined => {
-    const values = groups.map((id) => state.hierarchy.groups.get(id)?.stats[key]);
-    return values.some((v) => typeof v === "number")
-      ? values.reduce<number>((total, v) => total + (typeof v === "number" ? v : 0), 0)
-      : undefined;
-  };
-  const parts: string[] = [];
-  const params = sum("params");
-  const flops = sum("flops");
-  if (params !== undefined) parts.push(`${formatCount(params)} params`);
-  if (flops !== undefined) parts.push(`${formatCount(flops)} FLOPs`);
-  return parts.join(" · ");
-}
-
-function countLeaves(state: ViewState, groups: readonly string[]): number {
-  let count = 0;
-  const visit = (id: string): void => {
-    const group = state.hierarchy.groups.get(id);
-    if (group === undefined) {
-      count += 1;
-      return;
-    }
-    for (const child of group.children) visit(child);
-  };
-  for (const id of groups) visit(id);
-  return count;
 }
 
 interface Shading {
@@ -278,3 +253,18 @@ export function hitTest(
 
 /** The square at a box's top-left corner that expands or collapses it. */
 export const TOGGLE_SIZE = 26;
+
+/** The edge whose bookkeeping marker lies within `radius` drawing units of (x, y), if any. */
+export function markerAt(scene: Scene, x: number, y: number, radius: number): SceneEdge | null {
+  let best: SceneEdge | null = null;
+  let nearest = radius;
+  for (const edge of scene.edges) {
+    if (edge.marker === null) continue;
+    const distance = Math.hypot(edge.marker.x - x, edge.marker.y - y);
+    if (distance <= nearest) {
+      nearest = distance;
+      best = edge;
+    }
+  }
+  return best;
+}

@@ -16,7 +16,7 @@ import networkx as nx
 import torch
 
 from torchscope import exports, schema, stats
-from torchscope.trace import GroupRecord, NodeRecord, TensorMeta, Trace
+from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
 
 
 @dataclass
@@ -94,15 +94,18 @@ class ModelGraph:
             [n.cost.uncounted for n in trace.nodes] + [trace.unattributed.uncounted]
         )
         totals["uncounted"] = ", ".join(all_uncounted)
+        model = schema.ModelInfo(
+            name=trace.model_name,
+            input_shapes=[list(s) for s in trace.input_shapes],
+            device=trace.device,
+            dtype=trace.dtype,
+            torch_version=torch.__version__,
+        )
+        if trace.notes:
+            model["notes"] = list(trace.notes)
         return schema.Payload(
             schema=schema.SCHEMA_VERSION,
-            model=schema.ModelInfo(
-                name=trace.model_name,
-                input_shapes=[list(s) for s in trace.input_shapes],
-                device=trace.device,
-                dtype=trace.dtype,
-                torch_version=torch.__version__,
-            ),
+            model=model,
             columns=[
                 *stats.COLUMNS,
                 *([stats.LATENCY] if trace.latency_ms is not None else []),
@@ -116,6 +119,7 @@ class ModelGraph:
                 )
                 for e in trace.edges
             ],
+            roots=list(trace.top_level),
             totals=totals,
         )
 
@@ -153,6 +157,8 @@ class ModelGraph:
         )
         if group.repeat_of is not None:
             result["repeat_of"] = group.repeat_of
+        if group.kind == "structure":
+            result["kind"] = "structure"
         return result
 
 

@@ -36,13 +36,18 @@ class TensorMeta(TypedDict):
 
 
 class ModelInfo(TypedDict):
-    """What was traced: the model's class name, the example inputs, device, dtype, torch version."""
+    """What was traced: the model's class name, the example inputs, device, dtype, torch version.
+
+    ``notes`` says how the model was drawn where that is not obvious (unwrapped from
+    ``torch.compile``, say).
+    """
 
     name: str
     input_shapes: list[list[int]]
     device: str
     dtype: str
     torch_version: str
+    notes: NotRequired[list[str]]
 
 
 class Column(TypedDict):
@@ -73,7 +78,11 @@ class Node(TypedDict):
 
 
 class Group(TypedDict):
-    """One call of a module with children; ``repeat_of`` names an identical earlier sibling."""
+    """One call of a module with children; ``repeat_of`` names an identical earlier sibling.
+
+    ``kind`` is ``"structure"`` for a structure passed in or returned (a cache, a ``ModelOutput``)
+    whose tensors are its children; absent for a module call.
+    """
 
     id: str
     op: str
@@ -82,6 +91,7 @@ class Group(TypedDict):
     children: list[str]
     stats: dict[str, StatValue]
     repeat_of: NotRequired[str]
+    kind: NotRequired[Literal["structure"]]
 
 
 class Edge(TypedDict):
@@ -102,22 +112,15 @@ class Payload(TypedDict):
     nodes: list[Node]
     groups: list[Group]
     edges: list[Edge]
+    # the members without a parent (inputs, top-level groups and nodes, outputs), in call order:
+    # what a group's ``children`` are for the model itself
+    roots: list[str]
     totals: dict[str, StatValue]
 
 
 def top_level_members(payload: Payload) -> list[str]:
-    """Ids of the top-level groups and nodes, in call order: a group sits where its first node does."""
-    groups = {g["id"]: g for g in payload["groups"]}
-    order = {n["id"]: i for i, n in enumerate(payload["nodes"])}
-    first: dict[str, int] = {}
-    for node in payload["nodes"]:
-        parent = node["parent"]
-        while parent is not None:
-            first.setdefault(parent, order[node["id"]])
-            parent = groups[parent]["parent"]
-    top = [g["id"] for g in payload["groups"] if g["parent"] is None]
-    top += [n["id"] for n in payload["nodes"] if n["parent"] is None]
-    return sorted(top, key=lambda m: first.get(m, order.get(m, 0)))
+    """Ids of the top-level groups and nodes, in call order (as the tracer recorded it)."""
+    return list(payload["roots"])
 
 
 class SchemaError(ValueError):
@@ -157,6 +160,7 @@ def validate(payload: object) -> Payload:
         _check_group(group, f"groups[{i}]", group_ids, members, columns)
     for i, edge in enumerate(_sequence(top.get("edges"), "edges")):
         _check_edge(edge, f"edges[{i}]", node_ids)
+    _check_roots(top.get("roots"), [*groups, *nodes])
     _stats(top.get("totals"), columns, "totals")
     return payload  # type: ignore[return-value]  # checked field by field above
 
@@ -167,6 +171,9 @@ def _check_model(value: object) -> None:
         _string(model.get(key), f"model.{key}")
     for i, shape in enumerate(_sequence(model.get("input_shapes"), "model.input_shapes")):
         _shape(shape, f"model.input_shapes[{i}]")
+    if "notes" in model:
+        for i, note in enumerate(_sequence(model["notes"], "model.notes")):
+            _string(note, f"model.notes[{i}]")
 
 
 def _check_columns(value: object) -> dict[str, str]:
@@ -217,6 +224,23 @@ def _check_group(
     _stats(group.get("stats"), columns, f"{where}.stats")
     if "repeat_of" in group and not _known(group["repeat_of"], group_ids):
         raise SchemaError(f"{where}.repeat_of: {group['repeat_of']!r} is not a group")
+    if "kind" in group and group["kind"] != "structure":
+        raise SchemaError(f"{where}.kind: {group['kind']!r} is not 'structure'")
+
+
+def _check_roots(value: object, members: list[Mapping[str, object]]) -> None:
+    """Every member without a parent is listed in ``roots``, once, and nothing else is."""
+    roots = _sequence(value, "roots")
+    parentless = {str(m["id"]) for m in members if m.get("parent") is None}  # ids: checked strings
+    seen: set[object] = set()
+    for i, root in enumerate(roots):
+        if not _known(root, parentless):
+            raise SchemaError(f"roots[{i}]: {root!r} is not a node or group without a parent")
+        if root in seen:
+            raise SchemaError(f"roots[{i}]: {root!r} is listed twice")
+        seen.add(root)
+    if missing := parentless - seen:
+        raise SchemaError(f"roots: the top-level members {sorted(map(str, missing))[:5]} are missing")
 
 
 def _check_edge(value: object, where: str, node_ids: set[str]) -> None:

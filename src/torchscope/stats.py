@@ -30,7 +30,7 @@ from torchscope import schema
 from torchscope.exports import shape_text
 
 if TYPE_CHECKING:
-    from torchscope.trace import GroupRecord, NodeRecord, TensorMeta, Trace
+    from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
 
 COLUMNS: list[schema.Column] = [
     schema.Column(key="params", label="Params", unit="", kind="count"),

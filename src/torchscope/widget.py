@@ -24,7 +24,8 @@ class ModelView(anywidget.AnyWidget):
 
     Synced traits: ``graph`` (the schema payload, Python → JS), ``orientation`` (``"TB"`` or
     ``"LR"``), ``selected`` (a node or group id, or ``""``), ``expanded`` (group ids),
-    ``metric`` (a stats column key to colour by, or ``""``) and ``height`` (pixels).
+    ``metric`` (a stats column key to colour by, or ``""``), ``height`` (pixels) and ``bookkeeping``
+    (draw views, reshapes and casts as boxes rather than as markers on their edges).
     """
 
     _esm = bundle.ESM
@@ -35,7 +36,9 @@ class ModelView(anywidget.AnyWidget):
     selected = traitlets.Unicode("").tag(sync=True)
     expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)
     metric = traitlets.Unicode("").tag(sync=True)
-    height = traitlets.Int(600, min=120).tag(sync=True)
+    height = traitlets.Int(760, min=120).tag(sync=True)
+    # draw bookkeeping ops (views, reshapes, casts...) as boxes instead of markers on their edges
+    bookkeeping = traitlets.Bool(default_value=False).tag(sync=True)
 
     def __init__(self, payload: schema.Payload, **kwargs: object) -> None:
         schema.validate(payload)
@@ -78,6 +81,7 @@ class ModelView(anywidget.AnyWidget):
             "expanded": list(self.expanded),
             "metric": self.metric,
             "height": self.height,
+            "bookkeeping": self.bookkeeping,
         }
 
     def save_html(self, path: str | Path) -> Path:

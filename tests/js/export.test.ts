@@ -13,6 +13,8 @@ const palette: Palette = {
   border: "#cccccc",
   nodeBg: "#f7f7f7",
   groupBg: "#eeeeee",
+  module: "#5b8fc9",
+  fn: "#9e9e9e",
   accent: "#1976d2",
   io: "#388e3c",
   heat: "#f57c00",
@@ -36,7 +38,7 @@ describe("SVG export", () => {
     const doc = exported(new FakeModel({ expanded: ["blocks", "blocks.0", "blocks.1"] }));
     expect(doc.documentElement.tagName).toBe("svg");
     const texts = [...doc.querySelectorAll("text")].map((t) => t.textContent);
-    for (const label of ["Conv2d", "blocks.0.conv", "[2, 4, 8, 8]", "add", "Sequential · blocks"]) {
+    for (const label of ["Conv2d", "blocks.0.conv", "[2, 4, 8, 8]", "add", "blocks"]) {
       expect(texts).toContain(label);
     }
     // one box per node and per group frame

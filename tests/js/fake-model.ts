@@ -23,6 +23,7 @@ export class FakeModel extends LocalModel {
       expanded: [],
       metric: "",
       height: 400,
+      bookkeeping: false,
       ...overrides,
     });
   }
@@ -108,6 +109,7 @@ export function chainPayload(n: number): Payload {
     leaf(id, i === 0 ? "input" : i === ids.length - 1 ? "output" : "function", i),
   );
   graph.groups = [];
+  graph.roots = ids;
   graph.edges = ids.slice(1).map((id, i) => ({ source: ids[i] as string, target: id, ...tensor }));
   graph.totals = { params: (n * (n + 1)) / 2, activation_bytes: 32 * n };
   return graph;

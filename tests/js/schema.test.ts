@@ -18,7 +18,8 @@ function broken(c: Case): unknown {
   let parent = payload;
   for (const step of c.path.slice(0, -1)) parent = parent[step] as typeof parent;
   const last = c.path.at(-1) as string | number;
-  if (c.delete === true) delete parent[last];
+  if (c.delete === true && Array.isArray(parent)) parent.splice(Number(last), 1);
+  else if (c.delete === true) delete parent[last];
   else parent[last] = c.value;
   return payload;
 }

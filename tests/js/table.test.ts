@@ -134,7 +134,8 @@ describe("the stats table", () => {
     expect(scroller.scrollTop).toBeGreaterThan(14_000 * ROW_HEIGHT);
     expect(row(el, "layer15000").classList.contains("ts-selected")).toBe(true);
     expect(rowIds(el).length).toBeLessThan(60);
-  });
+    // a 20,000-node layout on jsdom's main thread takes seconds on a loaded 2-core machine
+  }, 30_000);
 
   it("hides and shows from the toolbar", () => {
     const { el } = renderWidget(new FakeModel());

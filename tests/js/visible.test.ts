@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { defaultExpanded, Hierarchy, reveal, visible } from "../../js/graph/visible";
+import { defaultExpanded } from "../../js/graph/expansion";
+import { Hierarchy, reveal, visible } from "../../js/graph/visible";
 import type { Edge, GraphNode, Group, Payload } from "../../js/types";
 import { goldenPayload } from "./fake-model";
 
@@ -75,6 +76,7 @@ function stack(): Payload {
       edge("input", "head"),
       edge("head", "output"),
     ],
+    roots: ["input", "blocks", "head", "output"],
     totals: {},
   };
 }
@@ -143,6 +145,17 @@ describe("visible", () => {
     expect(graph.items.find((i) => i.id === "blocks.1.fc")?.parent).toBe("blocks.1");
   });
 
+  it("places the top level in the order the tracer recorded, not the order of the node list", () => {
+    const payload = stack();
+    payload.roots = ["input", "head", "blocks", "output"];
+    expect(visible(new Hierarchy(payload), []).roots).toEqual([
+      "input",
+      "head",
+      "blocks",
+      "output",
+    ]);
+  });
+
   it("merges parallel edges and counts them", () => {
     const payload = stack();
     payload.edges.push({ source: "blocks.0.fc", target: "head", shape: [1, 8], dtype: "float32" });
@@ -158,15 +171,16 @@ describe("visible", () => {
   });
 
   it("opens at the deepest level that fits the budget", () => {
-    expect(defaultExpanded(hierarchy, 100).sort()).toEqual([
+    const boxes = (n: number) => ({ boxes: n, ranks: 100 });
+    expect(defaultExpanded(hierarchy, boxes(100)).sort()).toEqual([
       "blocks",
       "blocks.0",
       "blocks.1",
       "blocks.2",
     ]);
     // top level: 4 boxes; blocks expanded and folded: still 4; every block open: 9
-    expect(defaultExpanded(hierarchy, 5)).toEqual(["blocks"]);
-    expect(defaultExpanded(hierarchy, 3)).toEqual([]);
+    expect(defaultExpanded(hierarchy, boxes(5))).toEqual(["blocks"]);
+    expect(defaultExpanded(hierarchy, boxes(3))).toEqual([]);
   });
 
   it("maps every node of the golden payload to a visible box", () => {

@@ -55,17 +55,19 @@ describe("the widget rendered with a fake model", () => {
     const [u0, v0] = centre("input");
     const [u1, v1] = centre("output");
     expect(u1 - u0).toBeGreaterThan(Math.abs(v1 - v0)); // left to right
+    // the toggle now offers the way back
     expect(el.querySelector<HTMLButtonElement>('[data-action="orientation"]')?.textContent).toBe(
-      "Left → right",
+      "Top → bottom",
     );
   });
 
   it("explains its shapes in a key", () => {
     const { el } = renderWidget(new FakeModel());
     const items = [...el.querySelectorAll(".ts-key-item")].map((i) => i.textContent ?? "");
-    expect(items).toHaveLength(7);
+    expect(items).toHaveLength(10);
     expect(items.some((t) => t.includes("×N identical blocks"))).toBe(true);
-    expect(el.querySelectorAll(".ts-key .ts-swatch")).toHaveLength(7);
+    expect(items.some((t) => t.includes("bookkeeping ops"))).toBe(true);
+    expect(el.querySelectorAll(".ts-key .ts-swatch")).toHaveLength(10);
   });
 
   it("writes the toolbar toggle back as `orientation`", () => {

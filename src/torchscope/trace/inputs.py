@@ -40,10 +40,14 @@ class Example:
     def named_tensors(self) -> list[tuple[str, torch.Tensor]]:
         """Every input tensor with the name its input node gets (``input``, ``input.1``, ``input_ids``)."""
         keyword = list(iter_tensors(self.kwargs))
-        # a single positional argument needs no index: `input`, or `input.pixels` inside a dict
-        single = len(self.args) == 1 and not keyword
-        positional = list(iter_tensors(self.args[0] if single else self.args))
+        positional = list(iter_tensors(self.positional()))
         return [(f"input.{key}" if key else "input", t) for key, t in positional] + keyword
+
+    def positional(self) -> object:
+        """Return what the input nodes named ``input…`` stand for: the one positional argument, or all."""
+        # a single positional argument needs no index: `input`, or `input.pixels` inside a dict
+        single = len(self.args) == 1 and not any(True for _ in iter_tensors(self.kwargs))
+        return self.args[0] if single else self.args
 
     def input_shapes(self) -> list[tuple[int, ...]]:
         """Shapes of the input tensors, in the order of :meth:`named_tensors`."""

@@ -35,7 +35,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils.weak import WeakIdKeyDictionary
 
 from torchscope import costs
-from torchscope.trace.costing import META_SHORTCUTS
+from torchscope.trace.fastpaths import META_SHORTCUTS
 from torchscope.trace.records import AttrValue, CostRecord, EdgeRecord, GroupRecord, NodeRecord, TensorMeta
 from torchscope.trace.timing import Timer
 from torchscope.trace.values import (
@@ -314,8 +314,8 @@ class Recorder(TorchFunctionMode):
             if shortcut is not None and self.timer is None:
                 found = shortcut(args, kwargs)
                 if found is not None:
-                    result, cost = found
-                    self.charge(func, cost)
+                    result, aten_op, cost = found
+                    self.charge(aten_op, cost)
                     return result
             return func(*args, **kwargs)
         except Exception as error:
@@ -393,8 +393,7 @@ class Recorder(TorchFunctionMode):
         self._node_index[node.id] = len(self.nodes)
         self.nodes.append(node)
         self._used_ids.add(node.id)
-        if node.kind in ("module", "function"):
-            self._attach(node.parent, node.id)
+        self._attach(node.parent, node.id)
 
     def _node(self, node_id: str) -> NodeRecord:
         return self.nodes[self._node_index[node_id]]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from torchscope.schema import NodeKind
 
+# a module call, or a structure (a cache, a ModelOutput) passed in or returned
+GroupKind = Literal["module", "structure"]
 AttrValue = str | int | float | bool | list[int] | None
 
 
@@ -62,6 +65,7 @@ class GroupRecord:
     module_path: str
     children: list[str] = field(default_factory=list)
     repeat_of: str | None = None
+    kind: GroupKind = "module"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ class Trace:
     nodes: list[NodeRecord]
     groups: list[GroupRecord]
     edges: list[EdgeRecord]
+    # the members without a parent (inputs, top-level groups and nodes, outputs), in call order
+    top_level: list[str]
     module_types: dict[str, str]
     # what each module owns, read from the real model; the pass itself only sees stand-ins
     modules: dict[str, ModuleInfo]
@@ -111,3 +117,5 @@ class Trace:
     latency_ms: dict[str, float] | None = None
     total_latency_ms: float | None = None
     latency_device: str | None = None
+    # what the reader should know about how the model was drawn (e.g. unwrapped from torch.compile)
+    notes: list[str] = field(default_factory=list)

@@ -18,7 +18,7 @@ import re
 import statistics
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
@@ -28,12 +28,15 @@ from torchscope.errors import TraceError
 from torchscope.trace.costing import CostCounter
 from torchscope.trace.hints import expected_input
 from torchscope.trace.inputs import Example
+from torchscope.trace.ownership import module_infos
 from torchscope.trace.preserve import preserved
 from torchscope.trace.recorder import Failure, Recorder
-from torchscope.trace.records import GroupRecord, ModuleInfo, Trace
+from torchscope.trace.records import GroupRecord, Trace
 from torchscope.trace.repeats import mark_repeats
+from torchscope.trace.structures import structure_groups
 from torchscope.trace.timing import Timer
 from torchscope.trace.values import meta_like, named_modules, named_tensors
+from torchscope.trace.wrappers import unwrap
 
 DEVICES = ("auto", "meta", "cpu", "cuda")
 Modules = list[tuple[str, nn.Module]]  # the model's named_modules(), walked once per trace
@@ -64,9 +67,11 @@ def trace_model(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    model, notes = unwrap(model)
     modules = named_modules(model)
     _require_initialized(modules)
     trace = _trace(model, modules, example, device, train=train)
+    trace.notes = notes
     if measure:
         where = torch.device(trace.device) if trace.device != "meta" else model_device(model)
         if where.type == "meta":
@@ -227,7 +232,7 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and three s
             message = _describe(failure, exc, model, recorder, recursion_limit=limit)
             raise TraceError(message, _finish(recorder, model, modules, call, device, error=message)) from exc
     recorder.add_outputs(output)
-    return _finish(recorder, model, modules, call, device, error=None)
+    return _finish(recorder, model, modules, call, device, error=None, returned=output)
 
 
 def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
@@ -238,10 +243,17 @@ def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
     device: torch.device,
     *,
     error: str | None,
+    returned: object = None,
 ) -> Trace:
     if error is not None and recorder.failure is not None and recorder.failure.node is not None:
         recorder.nodes[[n.id for n in recorder.nodes].index(recorder.failure.node)].error = error
-    groups = _without_empty_groups(list(recorder.groups.values()))
+    taken = {n.id for n in recorder.nodes} | set(recorder.groups)
+    inputs = structure_groups(recorder.nodes, "input", "input", call.positional(), taken)
+    inputs += structure_groups(recorder.nodes, "input", "", call.kwargs, taken)
+    outputs = structure_groups(recorder.nodes, "output", "output", returned, taken)
+    structures = [*inputs, *outputs]
+    groups = _without_empty_groups([*inputs, *recorder.groups.values(), *outputs])
+    kept = {g.id for g in groups} | {n.id for n in recorder.nodes}
     mark_repeats(groups, recorder.nodes, list(recorder.edges.values()))
     return Trace(
         model_name=type(model).__name__,
@@ -251,11 +263,23 @@ def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
         nodes=recorder.nodes,
         groups=groups,
         edges=list(recorder.edges.values()),
+        top_level=_top_level(recorder.top_level, kept, structures),
         module_types={name: type(m).__name__ for name, m in modules},
         modules=module_infos(model, modules),
         unattributed=recorder.unattributed,
         error=error,
     )
+
+
+def _top_level(order: list[str], kept: set[str], structures: list[GroupRecord]) -> list[str]:
+    """Return the recorded top-level order, with each structure where its first tensor was."""
+    holder = {child: s.id for s in structures for child in s.children}
+    result: list[str] = []
+    for member in order:
+        member = holder.get(member, member)  # noqa: PLW2901  # a structure stands for its tensors
+        if member in kept and member not in result:
+            result.append(member)
+    return result
 
 
 def _without_empty_groups(groups: list[GroupRecord]) -> list[GroupRecord]:
@@ -327,72 +351,6 @@ def _stand_ins(modules: Modules, device: torch.device) -> dict[str, torch.Tensor
         # copies: a train-mode pass updates BatchNorm statistics in place
         state[name] = meta_like(buffer) if device.type == "meta" else buffer.to(device, copy=True)
     return state
-
-
-def module_infos(model: nn.Module, walk: Modules | None = None) -> dict[str, ModuleInfo]:
-    """For every module path: the parameters and buffers it owns, directly and in its subtree.
-
-    Each tensor counts once per subtree, so a weight tied between two modules of a subtree
-    counts once there; a module whose own weight is also another module's says so. One pass:
-    every tensor is added to each module path above any of its owners.
-    """
-    modules = dict(named_modules(model) if walk is None else walk)
-    owners: dict[int, list[str]] = defaultdict(list)
-    tensors: dict[int, tuple[torch.Tensor, bool]] = {}  # id → (tensor, is_parameter)
-    for name, module in modules.items():
-        for param in module._parameters.values():  # noqa: SLF001  # direct ownership, one dict read
-            if param is not None:
-                owners[id(param)].append(name)
-                tensors[id(param)] = (param, True)
-        for buffer in module._buffers.values():  # noqa: SLF001
-            if buffer is not None:
-                owners[id(buffer)].append(name)
-                tensors[id(buffer)] = (buffer, False)
-    own: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in modules}
-    total: dict[str, list[int]] = {name: [0, 0, 0, 0] for name in modules}
-    for key, paths in owners.items():
-        tensor, is_param = tensors[key]
-        numel, size = tensor.numel(), tensor.numel() * tensor.element_size()
-        row = [numel, numel if tensor.requires_grad else 0, size, 0] if is_param else [0, 0, 0, size]
-        above: set[str] = set()
-        for path in paths:
-            _add(own[path], row)
-            above.update(_ancestors(path))
-        for path in above:
-            _add(total[path], row)
-    return {
-        name: ModuleInfo(
-            params=own[name][0],
-            params_trainable=own[name][1],
-            param_bytes=own[name][2],
-            buffer_bytes=own[name][3],
-            total_params=total[name][0],
-            total_params_trainable=total[name][1],
-            total_param_bytes=total[name][2],
-            total_buffer_bytes=total[name][3],
-            shared_with=tuple(sorted({o for key in _own_params(module) for o in owners[key] if o != name})),
-        )
-        for name, module in modules.items()
-    }
-
-
-def _add(target: list[int], row: list[int]) -> None:
-    for i, value in enumerate(row):
-        target[i] += value
-
-
-def _ancestors(path: str) -> list[str]:
-    """``a.b.c`` → ``["a.b.c", "a.b", "a", ""]``: the path and every module above it."""
-    parts = path.split(".") if path else []
-    return [".".join(parts[:i]) for i in range(len(parts), -1, -1)]
-
-
-def _own_params(module: nn.Module) -> list[int]:
-    return [id(p) for p in module._parameters.values() if p is not None]  # noqa: SLF001
-
-
-def _bytes(tensors: Iterable[torch.Tensor]) -> int:
-    return sum(t.numel() * t.element_size() for t in tensors)
 
 
 def _main_dtype(call: Example) -> str:

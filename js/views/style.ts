@@ -1,0 +1,116 @@
+/**
+ * The one style description of the drawing: how each kind of box is filled, outlined and
+ * stacked, and how selection, hover, edges and markers look. The canvas painter and the SVG
+ * export both read it, so an exported picture cannot drift from the screen.
+ *
+ * Kinds look different on purpose: modules are rounded boxes with a coloured border; tensor ops are
+ * pills with a thin grey border; a collapsed group is a filled box with a card behind it, a fold a
+ * box with two (a stack of ×N); inputs and outputs are tinted green; stubs are small dashed pills.
+ */
+
+import { mix, type Palette } from "./palette";
+import type { SceneBox } from "./scene";
+
+export interface BoxLook {
+  fill: string;
+  stroke: string;
+  /** Border width in drawing units at zoom 1 (the painter keeps it at least a hairline). */
+  lineWidth: number;
+  dash: readonly number[];
+  /** Corner radius in drawing units. */
+  radius: number;
+  /** Cards drawn behind the box, offset down and right: 1 for a group, 2 for a fold. */
+  stack: number;
+}
+
+/** How far each card of a stack sits behind the one in front. */
+export const STACK_OFFSET = 4;
+
+const SHADE_STEPS = 20;
+
+/** The base fill of a kind, before any metric shading. */
+function baseFill(box: SceneBox, palette: Palette): string {
+  switch (box.kind) {
+    case "group":
+    case "fold":
+    case "container":
+      return palette.groupBg;
+    case "input":
+    case "output":
+    case "structure":
+      return mix(palette.bg, palette.io, 0.12);
+    case "function":
+    case "stub":
+      return palette.bg;
+    default:
+      return palette.nodeBg;
+  }
+}
+
+/** The fill of a box: its kind's, blended towards the heat colour by its metric strength. */
+export function fillOf(box: SceneBox, palette: Palette): string {
+  const base = baseFill(box, palette);
+  if (box.strength === null) return base;
+  return mix(base, palette.heat, Math.round(box.strength * SHADE_STEPS) / SHADE_STEPS);
+}
+
+export function boxLook(box: SceneBox, palette: Palette): BoxLook {
+  const fill = fillOf(box, palette);
+  if (box.failed) {
+    return { fill, stroke: palette.error, lineWidth: 2, dash: [], radius: 6, stack: 0 };
+  }
+  switch (box.kind) {
+    case "container":
+      return { fill, stroke: palette.border, lineWidth: 1, dash: [6, 4], radius: 8, stack: 0 };
+    case "group":
+      return { fill, stroke: palette.module, lineWidth: 1.5, dash: [], radius: 6, stack: 1 };
+    case "fold":
+      return { fill, stroke: palette.module, lineWidth: 1.5, dash: [], radius: 6, stack: 2 };
+    case "structure":
+      return { fill, stroke: palette.io, lineWidth: 1.5, dash: [], radius: 6, stack: 1 };
+    case "input":
+    case "output":
+      return { fill, stroke: palette.io, lineWidth: 1.5, dash: [], radius: 10, stack: 0 };
+    case "function":
+      return { fill, stroke: palette.fn, lineWidth: 1, dash: [], radius: box.height / 2, stack: 0 };
+    case "stub":
+      return {
+        fill,
+        stroke: palette.fn,
+        lineWidth: 1,
+        dash: [3, 2],
+        radius: box.height / 2,
+        stack: 0,
+      };
+    default:
+      return { fill, stroke: palette.module, lineWidth: 1.2, dash: [], radius: 6, stack: 0 };
+  }
+}
+
+/** The outline drawn around the selected box and the hovered one. */
+export function outlineLook(
+  palette: Palette,
+  selected: boolean,
+): { stroke: string; lineWidth: number } {
+  return { stroke: palette.accent, lineWidth: selected ? 3 : 2 };
+}
+
+/** Edges: muted, or the accent colour and twice as thick when they touch the selection. */
+export function edgeLook(
+  palette: Palette,
+  highlighted: boolean,
+): { stroke: string; lineWidth: number } {
+  return highlighted
+    ? { stroke: palette.accent, lineWidth: 2.4 }
+    : { stroke: palette.muted, lineWidth: 1.2 };
+}
+
+/** The marker of bookkeeping ops on an edge: a small diamond of this half-size. */
+export const MARKER_SIZE = 5;
+
+export function markerLook(
+  palette: Palette,
+  highlighted: boolean,
+): { fill: string; stroke: string } {
+  return { fill: palette.bg, stroke: highlighted ? palette.accent : palette.fn };
+}
