@@ -2,20 +2,23 @@
 Debian's Chromium (never a browser Playwright downloads).
 
 When a browser test fails, what was on screen is kept under ``test-artifacts/failures/<test>/``:
-a screenshot, the page's console and uncaught errors, the text of every open dialog, and the tail
-of the Jupyter server's log, so that a failure on a loaded CI machine can be read afterwards.
+a screenshot, the page's console and uncaught errors, the text of every open dialog, the tail
+of the Jupyter server's log, and the kernels the page and the server know of, so that a failure
+on a loaded CI machine can be read afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
+import urllib.request
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from jupyter import OPEN_DIALOGS, JupyterServer, jupyter_lab
+from jupyter import OPEN_DIALOGS, PAGE_KERNELS, JupyterServer, jupyter_lab
 from playwright.sync_api import ConsoleMessage, Error, Page
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -91,6 +94,7 @@ def keep_what_failed(request: pytest.FixtureRequest) -> Iterator[None]:
     try:
         page.screenshot(path=str(folder / "screenshot.png"), timeout=15_000)
         dialogs = page.evaluate(OPEN_DIALOGS)
+        (folder / "page-kernels.json").write_text(str(page.evaluate(PAGE_KERNELS)) + "\n")
     except Error as error:  # a crashed or closed page still leaves the rest
         dialogs = [f"(the page could not be read: {error.message})"]
     (folder / "dialogs.txt").write_text(
@@ -100,6 +104,10 @@ def keep_what_failed(request: pytest.FixtureRequest) -> Iterator[None]:
         server: JupyterServer = request.getfixturevalue("jupyter")
         lines = server.log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
         (folder / "jupyter-server-tail.log").write_text("\n".join(lines) + "\n")
+        # what the server says runs, beside what the page knows
+        sessions = f"{server.url}/api/sessions"
+        with contextlib.suppress(OSError), urllib.request.urlopen(sessions, timeout=10) as answer:  # noqa: S310
+            (folder / "server-sessions.json").write_text(answer.read().decode())
 
 
 def _console_line(message: ConsoleMessage) -> str:

@@ -32,6 +32,30 @@ Ui = Literal["lab", "notebook"]
 CELL = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
 KERNEL_TIMEOUT_MS = 120_000
 CELL_TIMEOUT_MS = 120_000
+# Whether the notebook showing has its kernel connected and idle (the session context's own view)
+KERNEL_READY = """() => {
+    const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const context = widget && widget.sessionContext;
+    const kernel = context && context.session && context.session.kernel;
+    return Boolean(kernel) && context.isReady && kernel.connectionStatus === 'connected'
+        && kernel.status === 'idle';
+}"""
+# What the page knows of kernels when a test fails: its sessions, specs and the notebook's context
+PAGE_KERNELS = """() => {
+    const app = window.jupyterapp;
+    if (!app) return 'no window.jupyterapp';
+    const services = app.serviceManager;
+    const widget = app.shell.currentWidget;
+    const context = widget && widget.sessionContext;
+    const kernel = context && context.session && context.session.kernel;
+    return JSON.stringify({
+        sessions: [...services.sessions.running()].map(s => [s.path, s.kernel && s.kernel.id]),
+        specs: services.kernelspecs.specs ? Object.keys(services.kernelspecs.specs.kernelspecs) : null,
+        current: widget ? widget.title.label : null,
+        context: context ? { path: context.path, ready: context.isReady, noKernel: context.hasNoKernel,
+            kernel: kernel ? [kernel.id, kernel.connectionStatus, kernel.status] : null } : null,
+    }, null, 1);
+}"""
 # The text of every open dialog (JupyterLab's <dialog> and its .jp-Dialog), outermost only
 OPEN_DIALOGS = """() => {
     const selector = 'dialog[open], .jp-Dialog, [role="dialog"]';
@@ -115,7 +139,11 @@ def jupyter_lab(root: Path, artifacts: Path) -> Iterator[JupyterServer]:
     (labconfig / "page_config.json").write_text(
         json.dumps(
             {
-                "disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True},
+                "disabledExtensions": {
+                    "@jupyterlab/apputils-extension:announcements": True,
+                    # its "The loading screen is taking a long time" dialog, when a page loads slowly
+                    "@jupyterlab/apputils-extension:splash": True,
+                },
                 "buildCheck": False,
                 "buildAvailable": False,
             }
@@ -130,6 +158,8 @@ def jupyter_lab(root: Path, artifacts: Path) -> Iterator[JupyterServer]:
         "--ServerApp.allow_root=True", "--IdentityProvider.token=", "--ServerApp.password=",
         "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={root}",
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # window.jupyterapp: the tests ask the notebook's session context whether its kernel is up
+        "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True",
     ]  # fmt: skip
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=root)
@@ -183,7 +213,17 @@ class NotebookPage:
         (self.core_errors if core or _anywidget_timer(error) else self.errors).append(text)
 
     def wait_for_idle_kernel(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
-        """Wait until the notebook's kernel is connected and idle."""
+        """Wait until the notebook's kernel is connected and idle.
+
+        Asked of the notebook's own session context (the app is exposed as ``window.jupyterapp``):
+        the execution indicator reads "idle" from the start, before any kernel is connected, and
+        a cell run then finds no kernel and opens the "Select Kernel" dialog over the notebook.
+        """
+        try:
+            self.page.wait_for_function(KERNEL_READY, timeout=timeout_ms)
+        except Error as error:
+            state = self.page.evaluate(PAGE_KERNELS)
+            raise AssertionError(f"no idle kernel; dialogs {self.open_dialogs()}; page: {state}") from error
         indicator = self.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator")
         expect(indicator).to_have_attribute("data-status", "idle", timeout=timeout_ms)
 
