@@ -82,11 +82,11 @@ class JupyterServer:
     def start_kernel(self, path: str) -> None:
         """Start the notebook's kernel session on the server before any page opens it.
 
-        A page that opens a notebook with no session picks a kernel from the kernel specs it
-        fetched; when that fetch has not answered yet (a loaded machine), JupyterLab finds no
-        kernel to start and opens its "Select Kernel" dialog over the notebook. With the session
-        already running, the page connects to it and never has to choose. The server answers an
-        existing session for the same path, so calling this twice is harmless.
+        A page that opens a notebook with no session starts a kernel itself, choosing it from
+        the kernel specs it fetched; when that fetch or the start is slow (a loaded machine) and
+        fails, JupyterLab opens its "Select Kernel" dialog over the notebook. With the session
+        already running, the page only connects to it. The server answers an existing session
+        for the same path, so calling this twice is harmless.
         """
         body = {"path": path, "type": "notebook", "name": Path(path).name, "kernel": {"name": "python3"}}
         request = urllib.request.Request(  # noqa: S310  # loopback URL we built
@@ -139,11 +139,7 @@ def jupyter_lab(root: Path, artifacts: Path) -> Iterator[JupyterServer]:
     (labconfig / "page_config.json").write_text(
         json.dumps(
             {
-                "disabledExtensions": {
-                    "@jupyterlab/apputils-extension:announcements": True,
-                    # its "The loading screen is taking a long time" dialog, when a page loads slowly
-                    "@jupyterlab/apputils-extension:splash": True,
-                },
+                "disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True},
                 "buildCheck": False,
                 "buildAvailable": False,
             }
