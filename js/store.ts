@@ -3,7 +3,7 @@
  * actions; the store mirrors the synced traits and writes changes back to the model.
  */
 
-import { defaultExpanded } from "./graph/expansion";
+import { budgetFor, defaultExpanded } from "./graph/expansion";
 import {
   Hierarchy,
   isShown,

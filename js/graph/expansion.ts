@@ -1,9 +1,9 @@
 /**
  * Pure: the first view's expansion. It opens the module hierarchy level by level, as deep as the
- * picture stays legible when fitted into a notebook cell: at most FIRST_VIEW.boxes boxes, and a
- * longest chain of at most FIRST_VIEW.ranks boxes (a long chain, fitted, shrinks every label).
- * Both were set from screenshots of the gallery models at 1400×1000 and in a 900 px Lab cell.
- * Returned structures (a cache, a ModelOutput) stay closed: they are one box until asked.
+ * picture stays legible when fitted: at most 40 boxes, and a longest chain short enough that, fitted
+ * into the widget's height, a box still shows its type and name (a long chain, fitted, shrinks every
+ * label). Both were set from screenshots of the gallery models at 1400×1000 and in a 900 px Lab
+ * cell. Returned structures (a cache, a ModelOutput) stay closed: they are one box until asked.
  */
 
 import type { Hierarchy } from "./hierarchy";
@@ -16,6 +16,19 @@ export interface Budget {
 }
 
 export const FIRST_VIEW: Budget = { boxes: 40, ranks: 26 };
+
+/** The diagram's share of the widget's height (the toolbar and the table take the rest). */
+const DIAGRAM_SHARE = 0.7;
+/** One rank of boxes along the flow, in drawing units: a box and the gap to the next. */
+const RANK_PITCH = 88;
+/** The zoom at which a fitted box still shows its type and its name (js/views/text.ts). */
+const NAMED_ZOOM = 0.38;
+
+/** The first view's budget for a widget `height` pixels tall. */
+export function budgetFor(height: number): Budget {
+  const ranks = Math.floor((height * DIAGRAM_SHARE) / (RANK_PITCH * NAMED_ZOOM));
+  return { boxes: FIRST_VIEW.boxes, ranks: Math.max(8, Math.min(FIRST_VIEW.ranks, ranks)) };
+}
 
 /** How a container's frame (title bar and padding) compares with one rank of boxes. */
 const FRAME_RANKS = 0.5;

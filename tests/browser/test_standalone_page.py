@@ -51,6 +51,12 @@ def _click(page: Page, node_id: str, *, toggle: bool = False) -> None:
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
+def _export(page: Page, action: str) -> None:
+    """Choose an export from the toolbar's ⋯ menu."""
+    page.click('[data-action="menu"]')
+    page.click(f'[data-action="export-{action}"]')
+
+
 def test_saved_page_works_offline_from_file(page: Page, tmp_path: Path, artifacts: Path) -> None:
     model = torchvision.models.alexnet()
     view = ts.draw_model(model, [1, 3, 224, 224])
@@ -90,9 +96,11 @@ def test_saved_page_works_offline_from_file(page: Page, tmp_path: Path, artifact
 def test_svg_and_png_exports(page: Page, tmp_path: Path) -> None:
     view = ts.draw_model(torchvision.models.resnet18(), [1, 3, 224, 224])
     _open_offline(page, view.save_html(tmp_path / "resnet18.html"))
+    page.click('[data-action="expand-all"]')
+    page.wait_for_function(f"() => {PROBE}.status() === 'ready' && {PROBE}.all().length > 50")
     drawn = page.evaluate(f"{PROBE}.all().map(b => [b.kind, b.op, b.label])")
     with page.expect_download() as svg_download:
-        page.select_option(".ts-export", "svg")
+        _export(page, "svg")
     svg = ET.parse(svg_download.value.path()).getroot()  # noqa: S314  # our own file
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
     texts = {t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")}
@@ -103,7 +111,7 @@ def test_svg_and_png_exports(page: Page, tmp_path: Path) -> None:
 
     scene = page.evaluate(f"(() => {{ const s = {PROBE}.scene(); return [s.width, s.height]; }})()")
     with page.expect_download() as png_download:
-        page.select_option(".ts-export", "png:2")
+        _export(page, "png-2")
     with Image.open(png_download.value.path()) as image:
         image.load()
         assert image.format == "PNG"
@@ -123,7 +131,7 @@ def test_hostile_strings_run_no_script(page: Page, tmp_path: Path, where: str) -
     _open_offline(page, path)
     if where == "svg":
         with page.expect_download() as download:
-            page.select_option(".ts-export", "svg")
+            _export(page, "svg")
         exported = Path(download.value.path())
         svg = ET.parse(exported).getroot()  # noqa: S314  # our own file, checked for what it holds
         assert not [e for e in svg.iter() if e.tag.split("}")[-1] in ("script", "img", "foreignObject")]
@@ -144,3 +152,46 @@ def test_hostile_strings_run_no_script(page: Page, tmp_path: Path, where: str) -
         )
     assert dialogs == [], f"an injected script ran: {dialogs}"
     assert page.evaluate("typeof window.pwned") == "undefined"
+
+
+def test_svg_export_carries_the_shading_and_the_selection(page: Page, tmp_path: Path) -> None:
+    view = ts.draw_model(torchvision.models.resnet18(), [1, 3, 224, 224])
+    _open_offline(page, view.save_html(tmp_path / "resnet18.html"))
+    page.select_option(".ts-metric", "flops")
+    page.wait_for_function(f"() => {PROBE}.all().some(b => b.strength !== null)")
+    _click(page, "fc")
+    page.wait_for_function(f"() => {PROBE}.box('fc')?.selected === true")
+    # what the canvas shows: each box's shading strength, and the theme's colours as the page has them
+    strengths = page.evaluate(f"{PROBE}.all().filter(b => b.strength !== null).map(b => b.strength)")
+    colours = page.evaluate(
+        "() => { const s = getComputedStyle(document.querySelector('.torchscope'));"
+        " const c = document.createElement('canvas').getContext('2d');"
+        " return ['--ts-accent', '--ts-node-bg', '--ts-heat'].map(v => {"
+        " c.fillStyle = s.getPropertyValue(v).trim(); return c.fillStyle; }); }"
+    )
+    accent, node_bg, heat = colours
+    with page.expect_download() as download:
+        _export(page, "svg")
+    svg = ET.parse(download.value.path()).getroot()  # noqa: S314  # our own file
+    rects = list(svg.iter("{http://www.w3.org/2000/svg}rect"))
+
+    def rgb(hex_colour: str) -> tuple[int, ...]:
+        return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+
+    def blend(strength: float) -> str:
+        # the node background blended towards the heat colour, by the box's strength in steps of 1/20
+        t = round(strength * 20) / 20
+        r, g, b = (round(a + (h - a) * t) for a, h in zip(rgb(node_bg), rgb(heat), strict=True))
+        return f"rgb({r}, {g}, {b})"
+
+    fills = {r.get("fill") for r in rects}
+    assert {blend(s) for s in strengths} & fills, (sorted(fills), strengths)
+    # the selection: one outline in the accent colour, where fc is in the drawing
+    fc = page.evaluate(f"{PROBE}.scene().boxes.find(b => b.id === 'fc')")
+    outlines = [r for r in rects if r.get("fill") == "none" and r.get("stroke") == accent]
+    assert len(outlines) == 1
+    assert abs(float(outlines[0].get("x", "nan")) - fc["x"]) < 0.1
+    assert abs(float(outlines[0].get("y", "nan")) - fc["y"]) < 0.1
+    # and the edges touching it, drawn in the accent colour
+    lit = [p for p in svg.iter("{http://www.w3.org/2000/svg}path") if p.get("stroke") == accent]
+    assert len(lit) == 1

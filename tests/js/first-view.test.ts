@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isBookkeeping } from "../../js/graph/bookkeeping";
-import { defaultExpanded, ranks } from "../../js/graph/expansion";
+import { budgetFor, defaultExpanded, ranks } from "../../js/graph/expansion";
 import { edgeKey } from "../../js/graph/keys";
 import { Hierarchy, visible } from "../../js/graph/visible";
 import { decoder, edge, fn, group, io, mod, payload } from "./builders";
@@ -129,6 +129,14 @@ describe("the first view", () => {
     expect(first.items.filter((i) => i.kind === "fold").map((i) => i.id)).toEqual(["layers.0×12"]);
     // a budget that allows them opens them all
     expect(defaultExpanded(hierarchy, { boxes: 100, ranks: 40 })).toHaveLength(12);
+  });
+
+  it("lets a taller widget open a longer chain, within bounds", () => {
+    // 760 px × 0.7 for the diagram, 88 units a rank, names legible down to zoom 0.38
+    expect(budgetFor(760).ranks).toBe(Math.floor((760 * 0.7) / (88 * 0.38)));
+    expect(budgetFor(1000).ranks).toBeGreaterThan(budgetFor(760).ranks);
+    expect(budgetFor(100).ranks).toBe(8);
+    expect(budgetFor(10_000).ranks).toBe(26);
   });
 
   it("leaves returned structures closed", () => {
