@@ -32,6 +32,7 @@ Ui = Literal["lab", "notebook"]
 CELL = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell"
 KERNEL_TIMEOUT_MS = 120_000
 CELL_TIMEOUT_MS = 120_000
+SERVER_TIMEOUT_S = 300
 # Whether the notebook showing has its kernel connected and idle (the session context's own view)
 KERNEL_READY = """() => {
     const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -173,7 +174,8 @@ def jupyter_lab(root: Path, artifacts: Path) -> Iterator[JupyterServer]:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
+    # a quiet machine answers in seconds; at a load of 13 on two cores it took more than 90 s
+    deadline = time.monotonic() + SERVER_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"jupyter lab exited with {process.returncode}:\n{log.read_text()[-3000:]}")
@@ -183,7 +185,7 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
                     return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError(f"jupyter lab did not answer within 90 s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"jupyter lab did not answer within {SERVER_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 
 
 class NotebookPage:
