@@ -13,7 +13,7 @@ import {
   visible,
 } from "./graph/visible";
 import type { Orientation, Payload, Traits } from "./types";
-import { SCHEMA_VERSION, validatePayload } from "./types";
+import { emptyPayload, validatePayload } from "./types";
 
 /** The part of anywidget's model that torchscope uses (a real model, the page stand-in, or a fake). */
 export interface WidgetModel {
@@ -98,6 +98,7 @@ export class Store {
     hierarchy: Hierarchy;
     visible: VisibleGraph;
   } | null = null;
+  private checked: Checked | null = null;
 
   constructor(private readonly model: WidgetModel) {
     this.state = this.read();
@@ -220,20 +221,16 @@ export class Store {
 
   private read(): ViewState {
     const raw = this.model.get("graph");
-    let graph: Payload = emptyPayload();
-    let error: string | null = null;
-    try {
-      graph = validatePayload(raw);
-    } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
-    }
+    // the checks read every field: once per payload, not on every click
+    if (this.checked === null || this.checked.raw !== raw) this.checked = checked(raw);
+    const { graph, error } = this.checked;
     const expanded = this.model.get("expanded") ?? [];
     const bookkeeping = this.model.get("bookkeeping") === true;
     let cache = this.cache;
     if (
       cache === null ||
       cache.graph !== raw ||
-      cache.expanded !== expanded ||
+      !sameValue(cache.expanded, expanded) ||
       cache.bookkeeping !== bookkeeping
     ) {
       const hierarchy = cache?.graph === raw ? cache.hierarchy : new Hierarchy(graph);
@@ -265,22 +262,23 @@ export class Store {
   }
 }
 
+interface Checked {
+  raw: unknown;
+  graph: Payload;
+  error: string | null;
+}
+
+function checked(raw: unknown): Checked {
+  try {
+    return { raw, graph: validatePayload(raw), error: null };
+  } catch (e) {
+    return { raw, graph: emptyPayload(), error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((v, i) => v === b[i]);
   }
   return a === b;
-}
-
-function emptyPayload(): Payload {
-  return {
-    schema: SCHEMA_VERSION,
-    model: { name: "", input_shapes: [], device: "", dtype: "", torch_version: "" },
-    columns: [],
-    nodes: [],
-    groups: [],
-    edges: [],
-    roots: [],
-    totals: {},
-  };
 }

@@ -3,9 +3,12 @@
 # pytest (unit tests, the notebooks executed headless, the wheel build, and the real-browser tests
 # in JupyterLab 4 and Notebook 7). Runs them all, then exits non-zero if any failed.
 #   scripts/check.sh [extra pytest arguments]
+# Ends with the time each step took (CI must stay under ~20 minutes).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+begin=$SECONDS
 scripts/setup.sh --browser || exit 1
+times=("setup $((SECONDS - begin))s")
 VENV=${TORCHSCOPE_VENV:-$PWD/.venv}
 export PATH=$VENV/bin:$PATH
 
@@ -20,6 +23,7 @@ step() {
     printf '\033[1;31m== %s: FAILED in %ss\033[0m\n' "$name" $((SECONDS - start))
     failed+=("$name")
   fi
+  times+=("$name $((SECONDS - start))s")
 }
 
 step "ruff check" ruff check src tests bench
@@ -28,8 +32,12 @@ step "mypy --strict" mypy
 step "tsc --noEmit" npx tsc --noEmit
 step "biome ci" npx biome ci js tests/js
 step "vitest" npx vitest run
-step "pytest" pytest "$@"
+# the slowest tests are named, so that a step growing past its share can be traced to them
+step "pytest" pytest --durations=12 "$@"
 
+printf '\n\033[1mstep times:\033[0m '
+printf '%s, ' "${times[@]}"
+printf 'total %ss\n' $((SECONDS - begin))
 if ((${#failed[@]})); then
   printf '\n\033[1;31mFAILED: %s\033[0m\n' "${failed[*]}"
   exit 1

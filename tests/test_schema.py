@@ -1,9 +1,11 @@
-"""The wire contract: the golden payload validates, and each kind of break is named precisely."""
+"""The wire contract: the golden payload validates, each broken payload of the list shared with
+vitest is refused naming its field, and the names both sides declare are the same."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,66 +15,66 @@ from torch import nn
 import torchscope
 from torchscope import schema
 
+ROOT = Path(__file__).resolve().parents[1]
+INVALID = json.loads((ROOT / "tests" / "golden" / "invalid_payloads.json").read_text())["cases"]
+
 
 def test_golden_payload_is_valid(golden: dict[str, Any]) -> None:
     assert schema.validate(golden) is golden
     assert golden["schema"] == schema.SCHEMA_VERSION == torchscope.SCHEMA_VERSION
 
 
-Breaker = Callable[[dict[str, Any]], None]
-
-BREAKS: list[tuple[str, Breaker, str]] = [
-    ("version", lambda p: p.update(schema=2), "schema: expected 1, got 2"),
-    ("dangling edge", lambda p: p["edges"][0].update(target="nope"), "edges[0].target: 'nope' is not a node"),
-    (
-        "duplicate id",
-        lambda p: p["nodes"][2].update(id="blocks.0.conv"),
-        "nodes[2].id: 'blocks.0.conv' is used twice",
-    ),
-    (
-        "unknown parent",
-        lambda p: p["nodes"][1].update(parent="ghost"),
-        "nodes[1].parent: 'ghost' is not a group",
-    ),
-    ("node kind", lambda p: p["nodes"][1].update(kind="layer"), "nodes[1].kind: 'layer' is not one of"),
-    (
-        "stat column",
-        lambda p: p["nodes"][1]["stats"].update(flops=3),
-        "nodes[1].stats: 'flops' is not a declared column",
-    ),
-    (
-        "negative dim",
-        lambda p: p["nodes"][0]["outputs"][0].update(shape=[2, -3]),
-        "nodes[0].outputs[0].shape",
-    ),
-    (
-        "group child",
-        lambda p: p["groups"][0]["children"].append("x"),
-        "groups[0].children[2]: 'x' is neither",
-    ),
-    ("repeat_of", lambda p: p["groups"][2].update(repeat_of="blocks.0.conv"), "groups[2].repeat_of"),
-    ("id clash", lambda p: p["groups"][0].update(id="input"), "ids used by both a node and a group"),
-    ("column kind", lambda p: p["columns"][0].update(kind="money"), "columns[0].kind: 'money'"),
-    ("not a list", lambda p: p.update(edges={}), "edges: expected a list, got dict"),
-    ("root with a parent", lambda p: p["roots"].append("blocks.0"), "roots[4]: 'blocks.0' is not a node or"),
-    ("root twice", lambda p: p["roots"].append("input"), "roots[4]: 'input' is listed twice"),
-    ("root missing", lambda p: p["roots"].remove("add#1"), "roots: the top-level members ['add#1'] are"),
-    ("no roots", lambda p: p.pop("roots"), "roots: expected a list, got NoneType"),
-    ("estimate", lambda p: p["nodes"][2].update(estimated="guess"), "nodes[2].estimated: expected a list"),
-    (
-        "group estimate",
-        lambda p: p["groups"][2].update(estimated=[1]),
-        "groups[2].estimated[0]: expected a string",
-    ),
-]
+def broken(golden: dict[str, Any], case: dict[str, Any]) -> object:
+    """The golden payload with the one change ``case`` describes (see invalid_payloads.json)."""
+    path = case["path"]
+    if not path:
+        return case["value"]
+    parent: Any = golden
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    if case.get("delete"):
+        del parent[last]
+    elif isinstance(parent, list) and last == len(parent):
+        parent.append(case["value"])
+    else:
+        parent[last] = case["value"]
+    return golden
 
 
-@pytest.mark.parametrize(("name", "breaker", "message"), BREAKS, ids=[b[0] for b in BREAKS])
-def test_each_break_is_named(golden: dict[str, Any], name: str, breaker: Breaker, message: str) -> None:
-    del name
-    breaker(golden)
-    with pytest.raises(schema.SchemaError, match=re.escape(message)):
-        schema.validate(golden)
+@pytest.mark.parametrize("case", INVALID, ids=[c["name"] for c in INVALID])
+def test_each_break_is_refused_naming_its_field(golden: dict[str, Any], case: dict[str, Any]) -> None:
+    payload = broken(golden, case)
+    with pytest.raises(schema.SchemaError) as caught:
+        schema.validate(payload)
+    assert str(caught.value).startswith(f"{case['field']}: "), str(caught.value)
+
+
+def test_the_list_breaks_each_kind_of_check() -> None:
+    # a list that only broke the easy fields would leave the rest of the contract untested
+    fields = {c["field"] for c in INVALID}
+    for part in ("payload", "schema", "model.name", "columns", "totals", "edges"):
+        assert part in fields
+    suffixes = {re.sub(r"^\w+(\[\d+\])?\.?", "", f) for f in fields}
+    for check in ("kind", "key", "id", "parent", "children[0]", "repeat_of", "stats.params", "target"):
+        assert check in suffixes, check
+    assert any(re.search(r"(inputs|outputs)\[0\]\.(shape|dtype)$", f) for f in fields)
+
+
+def _declared(name: str) -> list[str]:
+    """The strings of ``export const NAME = [...] as const`` in js/types.ts."""
+    types = (ROOT / "js" / "types.ts").read_text()
+    found = re.search(rf"export const {name} = \[([^\]]*)\] as const;", types)
+    assert found is not None, f"js/types.ts declares no {name}"
+    return re.findall(r'"([^"]*)"', found.group(1))
+
+
+def test_both_sides_declare_the_same_names() -> None:
+    assert _declared("NODE_KINDS") == list(schema.NODE_KINDS)
+    assert _declared("COLUMN_KINDS") == list(schema.COLUMN_KINDS)
+    assert _declared("ORIENTATIONS") == list(schema.ORIENTATIONS)
+    types = (ROOT / "js" / "types.ts").read_text()
+    assert f"export const SCHEMA_VERSION = {schema.SCHEMA_VERSION};" in types
 
 
 def test_real_payload_follows_the_contract() -> None:

@@ -10,6 +10,7 @@ import pytest
 import torch
 import torchvision
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 import torchscope
 from torchscope import schema
@@ -60,14 +61,55 @@ def test_depth_folds_groups_into_one_row() -> None:
         torchscope.model_stats(_model(), [8, 10], depth=0)
 
 
-def test_the_table_and_the_widget_show_the_same_numbers() -> None:
+def _alexnet_by_pytorch() -> tuple[list[str], dict[str, dict[str, object]], int]:
+    """AlexNet's layers as PyTorch itself counts them, in one real forward pass on CPU.
+
+    Per leaf module, in call order: its own parameters' numel, the shape it returns (forward
+    hooks), and FlopCounterMode's FLOPs halved into MACs. Also the total of FlopCounterMode.
+    """
+    model = torchvision.models.alexnet().eval()
+    order: list[str] = []
+    truth: dict[str, dict[str, object]] = {}
+    hooks = []
+    for name, module in model.named_modules():
+        if next(module.children(), None) is not None or name == "":
+            continue
+
+        def record(module: nn.Module, args: object, out: torch.Tensor, name: str = name) -> None:
+            del args
+            order.append(name)
+            own = sum(p.numel() for p in module.parameters(recurse=False))
+            truth[name] = {"params": own, "output_shapes": [list(out.shape)]}
+
+        hooks.append(module.register_forward_hook(record))
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.randn(1, 3, 224, 224))
+    for hook in hooks:
+        hook.remove()
+    flops = counter.get_flop_counts()
+    for name, row in truth.items():
+        row["macs"] = sum(flops.get(f"AlexNet.{name}", {}).values()) // 2
+    return order, truth, counter.get_total_flops() // 2
+
+
+def test_the_table_and_the_widget_both_show_pytorchs_own_counts() -> None:
+    order, truth, total_macs = _alexnet_by_pytorch()
     model = torchvision.models.alexnet()
     table = torchscope.model_stats(model, [1, 3, 224, 224])
     view = torchscope.draw_model(model, [1, 3, 224, 224])
-    by_id = {n["id"]: n["stats"] for n in view.graph["nodes"]}
+    drawn = {n["id"]: n["stats"] for n in view.graph["nodes"]}
+    # the rows follow the forward pass: AlexNet.forward calls torch.flatten after avgpool
+    names = [r["name"] for r in table.rows]
+    assert names == [*order[: order.index("avgpool") + 1], "flatten", *order[order.index("avgpool") + 1 :]]
     for row in table.rows:
-        assert row["flops"] == by_id[row["name"]]["flops"]
-    assert table.totals["macs"] == view.graph["totals"]["macs"]
+        want = truth.get(row["name"], {"params": 0, "macs": 0, "output_shapes": [[1, 256 * 6 * 6]]})
+        assert {k: row[k] for k in want} == want, row["name"]
+        assert {k: drawn[row["name"]][k] for k in want} == want, row["name"]
+    # and the totals are torchvision's published figures for AlexNet
+    meta = torchvision.models.get_model_weights("alexnet").DEFAULT.meta
+    assert table.totals["params"] == view.graph["totals"]["params"] == meta["num_params"]
+    assert table.totals["macs"] == view.graph["totals"]["macs"] == total_macs
+    assert round(total_macs / 1e9, 3) == meta["_ops"]
 
 
 def test_csv_has_stable_keys_and_a_totals_row(tmp_path: Path) -> None:

@@ -80,6 +80,8 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
   let userMoved = false;
   let shownSelection = "";
   let anchor: Anchor | null = null;
+  /** The layout in flight: a state that asks for it again (the kernel's echo) waits for it. */
+  let asked: Job | null = null;
   let hover: string | null = null;
   let palette: Palette | null = null;
   const timings = { layout: 0, paint: 0, frames: [] as number[] };
@@ -193,6 +195,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     if (state.error !== null) {
       scene = null;
       laid = null;
+      asked = null;
       root.dataset.layout = "error";
       stage.hidden = true;
       renderNotices(notices, state, scene);
@@ -205,9 +208,12 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
       return;
     }
     renderNotices(notices, state, scene);
+    if (asked?.visible === state.visible && asked.orientation === state.orientation) return;
     root.dataset.layout = "pending";
     const job: Job = { visible: state.visible, orientation: state.orientation };
+    asked = job;
     scheduler.request(job, (result) => {
+      asked = null;
       if ("error" in result) {
         root.dataset.layout = "error";
         status.textContent = `torchscope could not lay this graph out: ${result.error}`;

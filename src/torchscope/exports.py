@@ -38,7 +38,7 @@ import networkx as nx
 
 from torchscope import schema
 
-ORIENTATIONS = ("TB", "LR")
+ORIENTATIONS = schema.ORIENTATIONS
 
 # XML 1.0 allows tab and newline among the C0 controls; CR is normalised away by every parser
 _NOT_XML = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -10,14 +10,20 @@ being readable.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal, NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, get_args
 
 SCHEMA_VERSION = 1
 
+# Each list of names is declared once, as a Literal; the tuples the checks use are read from it.
+# js/types.ts declares the same lists (NODE_KINDS, COLUMN_KINDS, ORIENTATIONS).
 NodeKind = Literal["input", "module", "function", "output"]
+# how a column's values read: counts and bytes are numbers, shapes lists of shapes, text strings
 ColumnKind = Literal["count", "bytes", "shape", "text"]
-NODE_KINDS: frozenset[str] = frozenset({"input", "module", "function", "output"})
-COLUMN_KINDS: frozenset[str] = frozenset({"count", "bytes", "shape", "text"})
+# the diagram's direction: top to bottom or left to right
+Orientation = Literal["TB", "LR"]
+NODE_KINDS: tuple[str, ...] = get_args(NodeKind)
+COLUMN_KINDS: tuple[str, ...] = get_args(ColumnKind)
+ORIENTATIONS: tuple[str, ...] = get_args(Orientation)
 
 StatValue = int | float | str | list[list[int]] | None
 
@@ -165,8 +171,11 @@ class SchemaError(ValueError):
 def validate(payload: object) -> Payload:
     """Check ``payload`` against the contract and return it typed.
 
-    Checks the layout and the references between parts (every edge end and parent exists,
-    ids are unique, groups list only existing children), which is what the front end relies on.
+    Checks the layout field by field (tensor metadata, and each statistic against its column's
+    kind) and the references between parts (ids are unique, every parent, child, repeat and edge
+    end exists), which is what the front end relies on. ``validatePayload`` in ``js/types.ts``
+    makes the same checks in the same order; ``tests/golden/invalid_payloads.json`` holds broken
+    payloads that both refuse naming the same field.
 
     Raises
     ------
@@ -177,23 +186,25 @@ def validate(payload: object) -> Payload:
     if top.get("schema") != SCHEMA_VERSION:
         raise SchemaError(f"schema: expected {SCHEMA_VERSION}, got {top.get('schema')!r}")
     _check_model(top.get("model"))
-    column_keys = _check_columns(top.get("columns"))
+    columns = _check_columns(top.get("columns"))
     groups = [_mapping(g, f"groups[{i}]") for i, g in enumerate(_sequence(top.get("groups"), "groups"))]
     group_ids = _unique_ids(groups, "groups")
     nodes = [_mapping(n, f"nodes[{i}]") for i, n in enumerate(_sequence(top.get("nodes"), "nodes"))]
     node_ids = _unique_ids(nodes, "nodes")
-    if overlap := group_ids & node_ids:
-        raise SchemaError(f"ids used by both a node and a group: {sorted(overlap)[:5]}")
     for i, node in enumerate(nodes):
-        _check_node(node, f"nodes[{i}]", group_ids, column_keys)
+        if node["id"] in group_ids:
+            raise SchemaError(f"nodes[{i}].id: {node['id']!r} is also the id of a group")
+    for i, node in enumerate(nodes):
+        _check_node(node, f"nodes[{i}]", group_ids, columns)
+    members = node_ids | group_ids
     for i, group in enumerate(groups):
-        _check_group(group, f"groups[{i}]", group_ids, node_ids | group_ids, column_keys)
+        _check_group(group, f"groups[{i}]", group_ids, members, columns)
     for i, edge in enumerate(_sequence(top.get("edges"), "edges")):
         _check_edge(edge, f"edges[{i}]", node_ids)
     _check_roots(top.get("roots"), [*groups, *nodes])
-    _stats(top.get("totals"), column_keys, "totals")
+    _stats(top.get("totals"), columns, "totals")
     if "diff" in top:
-        _check_diff(top["diff"], node_ids | group_ids, column_keys)
+        _check_diff(top["diff"], members, columns)
     return payload  # type: ignore[return-value]  # checked field by field above
 
 
@@ -208,22 +219,28 @@ def _check_model(value: object) -> None:
             _string(note, f"model.notes[{i}]")
 
 
-def _check_columns(value: object) -> set[str]:
-    keys: set[str] = set()
+def _check_columns(value: object) -> dict[str, str]:
+    """Check the columns and return their kinds by key."""
+    kinds: dict[str, str] = {}
     for i, item in enumerate(_sequence(value, "columns")):
         where = f"columns[{i}]"
         column = _mapping(item, where)
-        keys.add(_string(column.get("key"), f"{where}.key"))
+        key = _string(column.get("key"), f"{where}.key")
+        if key in kinds:
+            raise SchemaError(f"{where}.key: {key!r} is used twice")
         _string(column.get("label"), f"{where}.label")
         _string(column.get("unit"), f"{where}.unit")
-        if column.get("kind") not in COLUMN_KINDS:
-            raise SchemaError(f"{where}.kind: {column.get('kind')!r} is not one of {sorted(COLUMN_KINDS)}")
-    return keys
+        kind = column.get("kind")
+        if not isinstance(kind, str) or kind not in COLUMN_KINDS:
+            raise SchemaError(f"{where}.kind: {kind!r} is not one of {list(COLUMN_KINDS)}")
+        kinds[key] = kind
+    return kinds
 
 
-def _check_node(node: Mapping[str, object], where: str, group_ids: set[str], column_keys: set[str]) -> None:
-    if node.get("kind") not in NODE_KINDS:
-        raise SchemaError(f"{where}.kind: {node.get('kind')!r} is not one of {sorted(NODE_KINDS)}")
+def _check_node(node: Mapping[str, object], where: str, group_ids: set[str], columns: dict[str, str]) -> None:
+    kind = node.get("kind")
+    if not isinstance(kind, str) or kind not in NODE_KINDS:
+        raise SchemaError(f"{where}.kind: {kind!r} is not one of {list(NODE_KINDS)}")
     for key in ("op", "label", "module_path", "repr"):
         _string(node.get(key), f"{where}.{key}")
     _parent(node.get("parent"), group_ids, f"{where}.parent")
@@ -231,7 +248,7 @@ def _check_node(node: Mapping[str, object], where: str, group_ids: set[str], col
     for side in ("inputs", "outputs"):
         for j, meta in enumerate(_sequence(node.get(side), f"{where}.{side}")):
             _tensor_meta(meta, f"{where}.{side}[{j}]")
-    _stats(node.get("stats"), column_keys, f"{where}.stats")
+    _stats(node.get("stats"), columns, f"{where}.stats")
     for j, op in enumerate(_sequence(node.get("uncounted"), f"{where}.uncounted")):
         _string(op, f"{where}.uncounted[{j}]")
     if "error" in node:
@@ -240,16 +257,16 @@ def _check_node(node: Mapping[str, object], where: str, group_ids: set[str], col
 
 
 def _check_group(
-    group: Mapping[str, object], where: str, group_ids: set[str], members: set[str], column_keys: set[str]
+    group: Mapping[str, object], where: str, group_ids: set[str], members: set[str], columns: dict[str, str]
 ) -> None:
     _string(group.get("op"), f"{where}.op")
     _string(group.get("label"), f"{where}.label")
     _parent(group.get("parent"), group_ids, f"{where}.parent")
     for j, child in enumerate(_sequence(group.get("children"), f"{where}.children")):
-        if child not in members:
+        if not isinstance(child, str) or child not in members:
             raise SchemaError(f"{where}.children[{j}]: {child!r} is neither a node nor a group")
-    _stats(group.get("stats"), column_keys, f"{where}.stats")
-    if "repeat_of" in group and group["repeat_of"] not in group_ids:
+    _stats(group.get("stats"), columns, f"{where}.stats")
+    if "repeat_of" in group and not _known(group["repeat_of"], group_ids):
         raise SchemaError(f"{where}.repeat_of: {group['repeat_of']!r} is not a group")
     if "kind" in group and group["kind"] != "structure":
         raise SchemaError(f"{where}.kind: {group['kind']!r} is not 'structure'")
@@ -267,10 +284,10 @@ def _estimated(item: Mapping[str, object], where: str) -> None:
 def _check_roots(value: object, members: list[Mapping[str, object]]) -> None:
     """Every member without a parent is listed in ``roots``, once, and nothing else is."""
     roots = _sequence(value, "roots")
-    parentless = {m["id"] for m in members if m.get("parent") is None}
+    parentless = {str(m["id"]) for m in members if m.get("parent") is None}  # ids: checked strings
     seen: set[object] = set()
     for i, root in enumerate(roots):
-        if root not in parentless:
+        if not _known(root, parentless):
             raise SchemaError(f"roots[{i}]: {root!r} is not a node or group without a parent")
         if root in seen:
             raise SchemaError(f"roots[{i}]: {root!r} is listed twice")
@@ -282,21 +299,21 @@ def _check_roots(value: object, members: list[Mapping[str, object]]) -> None:
 def _check_edge(value: object, where: str, node_ids: set[str]) -> None:
     edge = _mapping(value, where)
     for end in ("source", "target"):
-        if edge.get(end) not in node_ids:
+        if not _known(edge.get(end), node_ids):
             raise SchemaError(f"{where}.{end}: {edge.get(end)!r} is not a node")
     _tensor_meta(edge, where)
 
 
-def _check_diff(value: object, members: set[str], column_keys: set[str]) -> None:
+def _check_diff(value: object, members: set[str], columns: dict[str, str]) -> None:
     section = _mapping(value, "diff")
     for side in ("a", "b"):
         _mapping(section.get(side), f"diff.{side}")
-        _stats(_mapping(section.get("totals"), "diff.totals").get(side), column_keys, f"diff.totals.{side}")
+        _stats(_mapping(section.get("totals"), "diff.totals").get(side), columns, f"diff.totals.{side}")
     names = _sequence(section.get("names"), "diff.names")
     if len(names) != 2 or not all(isinstance(n, str) for n in names):
         raise SchemaError(f"diff.names: expected two strings, got {names!r}")
     for delta, base in _mapping(section.get("deltas"), "diff.deltas").items():
-        if delta not in column_keys or base not in column_keys:
+        if delta not in columns or base not in columns:
             raise SchemaError(f"diff.deltas.{delta}: {delta!r} and {base!r} must both be declared columns")
     items = _mapping(section.get("items"), "diff.items")
     if missing := members - set(items):
@@ -349,14 +366,34 @@ def _tensor_meta(value: object, where: str) -> None:
 
 
 def _parent(value: object, group_ids: set[str], where: str) -> None:
-    if value is not None and value not in group_ids:
+    if value is not None and not _known(value, group_ids):
         raise SchemaError(f"{where}: {value!r} is not a group")
 
 
-def _stats(value: object, column_keys: set[str], where: str) -> None:
-    for key in _mapping(value, where):
-        if key not in column_keys:
-            raise SchemaError(f"{where}: {key!r} is not a declared column")
+def _known(value: object, ids: set[str]) -> bool:
+    # a list or a dict where an id belongs must fail the check, not raise TypeError (unhashable)
+    return isinstance(value, str) and value in ids
+
+
+def _stats(value: object, columns: dict[str, str], where: str) -> None:
+    """Every key a declared column, every value None or of its column's kind."""
+    for key, stat in _mapping(value, where).items():
+        kind = columns.get(key)
+        if kind is None:
+            raise SchemaError(f"{where}.{key}: {key!r} is not a declared column")
+        if stat is None:
+            continue
+        if kind == "shape":
+            for j, shape in enumerate(_sequence(stat, f"{where}.{key}")):
+                _shape(shape, f"{where}.{key}[{j}]")
+        elif kind == "text" and not isinstance(stat, str):
+            raise SchemaError(
+                f"{where}.{key}: expected a string or null (a text column), got {type(stat).__name__}"
+            )
+        elif kind != "text" and (not isinstance(stat, int | float) or isinstance(stat, bool)):
+            raise SchemaError(
+                f"{where}.{key}: expected a number or null (a {kind} column), got {type(stat).__name__}"
+            )
 
 
 def _unique_ids(items: list[Mapping[str, object]], where: str) -> set[str]:

@@ -16,7 +16,7 @@ import traitlets
 from torchscope import bundle, schema
 from torchscope.standalone import write_html
 
-ORIENTATIONS = ("TB", "LR")
+ORIENTATIONS = schema.ORIENTATIONS
 
 
 class ModelView(anywidget.AnyWidget):

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { metricScale } from "../../js/graph/colour";
-import { FakeModel, node, renderWidget } from "./fake-model";
+import { FakeModel, goldenPayload, node, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -69,9 +69,21 @@ describe("colour by metric", () => {
   });
 
   it("shades a fold by the sum of its blocks", () => {
-    const model = new FakeModel({ expanded: ["blocks"], metric: "params" });
+    // the fold (blocks 112 + 148 = 260) between two other values, so that any other value for
+    // it (one block, the first group's total, nothing) gives another strength
+    const graph = goldenPayload();
+    const set = (id: string, params: number): void => {
+      const found = graph.nodes.find((n) => n.id === id);
+      if (found === undefined) throw new Error(`no node ${id}`);
+      found.stats.params = params;
+    };
+    set("add#1", 100);
+    set("output", 400);
+    const model = new FakeModel({ graph, expanded: ["blocks"], metric: "params" });
     const el = renderWidget(model).el;
-    // one fold (112 + 148) next to unshaded nodes: it is the maximum
-    expect(strength(el, "blocks.0×2")).toBe(100);
+    expect(strength(el, "add#1")).toBe(10);
+    expect(strength(el, "output")).toBe(100);
+    // linear from 100 to 400: 0.1 + 0.9 · (260 − 100) / 300
+    expect(strength(el, "blocks.0×2")).toBe(58);
   });
 });

@@ -35,12 +35,12 @@ describe("the diff section of the wire contract", () => {
     const missing = diffPayload();
     delete section(missing).items.stem;
     expect(() => validatePayload(missing)).toThrow(
-      new SchemaError('diff.items: no status for "stem"'),
+      new SchemaError('diff.items: no status for ["stem"]'),
     );
     const wrong = diffPayload();
     Object.assign(section(wrong).items.stem ?? {}, { status: "moved" });
     expect(() => validatePayload(wrong)).toThrow(
-      'diff.items["stem"].status: "moved" is not a status',
+      'diff.items["stem"].status: "moved" is not one of',
     );
   });
 });

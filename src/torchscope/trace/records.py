@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-NodeKind = Literal["input", "module", "function", "output"]
+from torchscope.schema import NodeKind
+
 # a module call, or a structure (a cache, a ModelOutput) passed in or returned
 GroupKind = Literal["module", "structure"]
 AttrValue = str | int | float | bool | list[int] | None

@@ -1,0 +1,168 @@
+"""Mutation scores: how many small breaks of a module its fast unit tests catch.
+
+    .venv/bin/python bench/mutation.py [module ...]     # e.g. costs.py visible.ts; default: all
+
+Slow (minutes to an hour per module on two cores), so it is a script, not a CI step; run it under
+``nice``. Python modules are mutated by mutmut, TypeScript ones by Stryker (its vitest runner),
+one module at a time, each against the fast unit tests named in :data:`PYTHON` / all of vitest.
+Every mutant (an operator flipped, a constant changed, a call dropped...) runs against the tests
+that cover it; it is *killed* when one fails or times out, and *survives* when all pass.
+
+    score = killed / (killed + survived)       (a mutant no test runs counts as survived)
+
+The table gives each module's counts and score, then the surviving mutants: each shows a missing
+assertion to add, or is an *equivalent* mutant, one no test can kill because it changes nothing
+observable. Those are listed with the reason in ``bench/mutation-equivalent.txt`` (one
+``mutant: reason`` a line) and give the second score, with them left out:
+
+    score w/o equivalent = killed / (killed + survived - equivalent)
+
+mutmut works in ``bench/.mutation/python/`` (links to ``src`` and ``tests`` and a copy of
+``pyproject.toml`` with its settings added); Stryker in ``bench/.stryker-tmp/``
+(``bench/stryker.config.mjs``). Both are ignored by git.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "bench" / ".mutation"
+EQUIVALENT = ROOT / "bench" / "mutation-equivalent.txt"
+VENV_BIN = Path(sys.executable).parent
+
+# module → the fast unit tests that exercise it (mutmut runs, per mutant, those that cover it)
+PYTHON = {
+    "costs.py": ("src/torchscope/costs.py", ["tests/test_costs.py"]),
+    "stats.py": ("src/torchscope/stats.py", ["tests/test_stats.py"]),
+    "repeats.py": ("src/torchscope/trace/repeats.py", ["tests/test_trace.py"]),
+}
+TYPESCRIPT = {name: f"js/graph/{name}" for name in ("visible.ts", "rows.ts", "search.ts", "viewport.ts")}
+
+
+@dataclass
+class Score:
+    module: str
+    killed: int = 0
+    survived: int = 0
+    other: dict[str, int] = field(default_factory=dict)  # neither verdict: skipped, type errors...
+    survivors: list[str] = field(default_factory=list)
+
+    def score(self, equivalent: set[str] | None = None) -> float:
+        left_out = len(equivalent & set(self.survivors)) if equivalent else 0
+        judged = self.killed + self.survived - left_out
+        return 100.0 * self.killed / judged if judged else 100.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("modules", nargs="*", help=f"of {', '.join([*PYTHON, *TYPESCRIPT])}")
+    modules = parser.parse_args().modules or [*PYTHON, *TYPESCRIPT]
+    unknown = [m for m in modules if m not in PYTHON and m not in TYPESCRIPT]
+    if unknown:
+        parser.error(f"unknown modules {unknown}; choose from {[*PYTHON, *TYPESCRIPT]}")
+    equivalent = _equivalent()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "src", "js"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    scores = [_mutmut(m) if m in PYTHON else _stryker(m) for m in modules]
+    print(f"\nmutation scores at {commit.stdout.strip()}{' (+ uncommitted changes)' if dirty.stdout else ''}")
+    print(
+        f"{'module':<12} {'mutants':>8} {'killed':>7} {'survived':>9} {'score':>7} {'w/o equiv.':>11}  other"
+    )
+    for s in scores:
+        total = s.killed + s.survived + sum(s.other.values())
+        other = ", ".join(f"{k} {v}" for k, v in s.other.items() if v)
+        print(
+            f"{s.module:<12} {total:>8} {s.killed:>7} {s.survived:>9} {s.score():>6.1f}% "
+            f"{s.score(equivalent):>10.1f}%  {other}"
+        )
+    for s in scores:
+        if s.survivors:
+            print(f"\nsurvivors in {s.module} (equivalent ones marked =):")
+            for mutant in s.survivors:
+                print(f"  {'=' if mutant in equivalent else ' '} {mutant}")
+
+
+def _equivalent() -> set[str]:
+    if not EQUIVALENT.exists():
+        return set()
+    lines = EQUIVALENT.read_text().splitlines()
+    return {line.split(": ", 1)[0].strip() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def _mutmut(module: str) -> Score:
+    source, tests = PYTHON[module]
+    work = WORK / "python"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    for name in ("src", "tests"):
+        (work / name).symlink_to(ROOT / name)
+    settings = {
+        "source_paths": ["src/torchscope"],
+        "only_mutate": [source],
+        "pytest_add_cli_args_test_selection": tests,
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-m", "not browser"],
+    }
+    table = "\n".join(f"{key} = {json.dumps(value)}" for key, value in settings.items())
+    (work / "pyproject.toml").write_text(
+        (ROOT / "pyproject.toml").read_text() + f"\n[tool.mutmut]\n{table}\n"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    print(f"== mutmut on {source} against {' '.join(tests)}", flush=True)
+    subprocess.run([str(VENV_BIN / "mutmut"), "run"], cwd=work, env=env, check=False)
+    subprocess.run([str(VENV_BIN / "mutmut"), "export-cicd-stats"], cwd=work, env=env, check=True)
+    stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
+    listed = subprocess.run(
+        [str(VENV_BIN / "mutmut"), "results"], cwd=work, env=env, capture_output=True, text=True, check=True
+    ).stdout
+    survivors = [m.group(1) for m in re.finditer(r"^\s*(\S+): (survived|no tests)", listed, re.MULTILINE)]
+    killed = stats["killed"] + stats["timeout"]
+    return Score(
+        module,
+        killed=killed,
+        survived=stats["survived"] + stats["no_tests"],
+        other={k: stats[k] for k in ("skipped", "suspicious", "segfault") if stats.get(k)},
+        survivors=survivors,
+    )
+
+
+def _stryker(module: str) -> Score:
+    report = WORK / f"stryker-{module}.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "STRYKER_MUTATE": TYPESCRIPT[module], "STRYKER_JSON": str(report)}
+    print(f"== Stryker on {TYPESCRIPT[module]} against vitest", flush=True)
+    subprocess.run(["npx", "stryker", "run", "bench/stryker.config.mjs"], cwd=ROOT, env=env, check=True)
+    score = Score(module)
+    for file in json.loads(report.read_text())["files"].values():
+        for mutant in file["mutants"]:
+            status = mutant["status"]
+            if status in ("Killed", "Timeout"):
+                score.killed += 1
+            elif status in ("Survived", "NoCoverage"):
+                score.survived += 1
+                start = mutant["location"]["start"]
+                replacement = " ".join(str(mutant.get("replacement", "")).split())[:70]
+                score.survivors.append(
+                    f"{module}:{start['line']}:{start['column']} {mutant['mutatorName']} -> {replacement}"
+                )
+            else:
+                score.other[status] = score.other.get(status, 0) + 1
+    return score
+
+
+if __name__ == "__main__":
+    main()
