@@ -70,7 +70,7 @@ def measure(name: str, dtype_name: str, tool: str) -> dict[str, object]:
 
 def _child(name: str, dtype_name: str, tool: str) -> dict[str, object]:
     command = [sys.executable, __file__, "--child", name, dtype_name, tool]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603  # our own script
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # our own script
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1] if done.stderr else f"exit {done.returncode}"}
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]

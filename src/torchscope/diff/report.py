@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from torchscope.exports import shape_text
 from torchscope.cells import markdown_escape
+from torchscope.exports import shape_text
 
 if TYPE_CHECKING:
     from torchscope.diff.compare import Change
