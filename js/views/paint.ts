@@ -194,7 +194,7 @@ function addBox(sheet: Sheet, box: Rect, radius: number): void {
 /** A rectangle to draw and how: the same look for a box and for the cards stacked behind it. */
 interface Drawn {
   rect: Rect;
-  look: Pick<BoxLook, "fill" | "stroke" | "lineWidth" | "dash" | "radius">;
+  look: Pick<BoxLook, "fill" | "stroke" | "lineWidth" | "minPixels" | "dash" | "radius">;
 }
 
 /** Leaves in their looks: the cards behind stacks first, then the boxes. */
@@ -242,7 +242,7 @@ function fillBatches(sheet: Sheet, drawn: readonly Drawn[]): void {
 function strokeBatches(sheet: Sheet, drawn: readonly Drawn[]): void {
   const byStyle = new Map<string, Drawn[]>();
   for (const d of drawn) {
-    const key = `${d.look.stroke}|${d.look.lineWidth}|${d.look.dash.join(",")}`;
+    const key = `${d.look.stroke}|${d.look.lineWidth}|${d.look.minPixels}|${d.look.dash.join(",")}`;
     const list = byStyle.get(key) ?? [];
     list.push(d);
     byStyle.set(key, list);
@@ -251,8 +251,11 @@ function strokeBatches(sheet: Sheet, drawn: readonly Drawn[]): void {
   for (const list of byStyle.values()) {
     const look = (list[0] as Drawn).look;
     ctx.strokeStyle = look.stroke;
-    ctx.lineWidth = Math.max(look.lineWidth, sheet.hair);
-    ctx.setLineDash([...look.dash]);
+    ctx.lineWidth = Math.max(look.lineWidth, (look.minPixels ?? 1) * sheet.hair);
+    // zoomed out, dashes keep their length on screen: shrunk below a pixel they blur into a
+    // pale solid line
+    const stretch = Math.max(1, sheet.hair);
+    ctx.setLineDash(look.dash.map((length) => length * stretch));
     ctx.beginPath();
     for (const d of list) addBox(sheet, d.rect, d.look.radius);
     ctx.stroke();

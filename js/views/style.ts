@@ -16,7 +16,10 @@ export interface BoxLook {
   stroke: string;
   /** Border width in drawing units at zoom 1 (the painter keeps it at least a hairline). */
   lineWidth: number;
+  /** Dash and gap lengths in drawing units, kept at least that many pixels when zoomed out. */
   dash: readonly number[];
+  /** The fewest screen pixels the border is drawn with (1 unless the border carries meaning). */
+  minPixels?: number;
   /** Corner radius in drawing units. */
   radius: number;
   /** Cards drawn behind the box, offset down and right: 1 for a group, 2 for a fold. */
@@ -65,17 +68,20 @@ export function boxLook(box: SceneBox, palette: Palette): BoxLook {
 
 /**
  * A diff's status over the kind's look: added boxes in green, removed ones (drawn from a) dashed
- * red, changed ones purple, each with a thick border. An expanded group shows only added or
- * removed: a changed one says so through what it holds.
+ * red, changed ones purple, each with a thick border that stays two pixels wide when the whole
+ * model is fitted (a hairline's colour washes out into the fill). An expanded group shows only
+ * added or removed: a changed one says so through what it holds.
  */
 function statusLook(look: BoxLook, box: SceneBox, palette: Palette): BoxLook {
   switch (box.status) {
     case "added":
-      return { ...look, stroke: palette.added, lineWidth: 2.5 };
+      return { ...look, stroke: palette.added, lineWidth: 2.5, minPixels: 2 };
     case "removed":
-      return { ...look, stroke: palette.removed, lineWidth: 2.5, dash: [5, 3] };
+      return { ...look, stroke: palette.removed, lineWidth: 2.5, minPixels: 2, dash: [5, 3] };
     case "changed":
-      return box.kind === "container" ? look : { ...look, stroke: palette.changed, lineWidth: 2.5 };
+      return box.kind === "container"
+        ? look
+        : { ...look, stroke: palette.changed, lineWidth: 2.5, minPixels: 2 };
     default:
       return look;
   }
