@@ -9,6 +9,7 @@ from torchscope.graph import ModelGraph
 from torchscope.schema import SCHEMA_VERSION
 from torchscope.sources import LoadedModel, SourceError, load_model
 from torchscope.stats import StatsTable
+from torchscope.training import Training
 from torchscope.widget import ModelView
 
 # the one version number is pyproject.toml's; package.json carries the same (tests/test_startup.py)
@@ -27,6 +28,7 @@ __all__ = [
     "StatsTable",
     "TraceError",
     "TraceWarning",
+    "Training",
     "__version__",
     "diff",
     "draw_model",

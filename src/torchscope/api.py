@@ -17,13 +17,14 @@ from torchscope.progress import progress
 from torchscope.sources import LoadedModel, load_model
 from torchscope.stats import StatsTable
 from torchscope.trace import build_example, trace_model
+from torchscope.training import Training, as_training
 from torchscope.widget import ORIENTATIONS, ModelView
 
 # What `trace`, `draw_model` and `model_stats` take as the model
 Model = nn.Module | torch.export.ExportedProgram | LoadedModel | str | Path
 
 
-def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five switches
+def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and six switches
     model: Model,
     input_shape: object = None,
     *,
@@ -33,6 +34,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
     dtype: torch.dtype | None = None,
     train: bool = False,
     measure: bool = False,
+    training: bool | Training = False,
 ) -> ModelGraph:
     """Run ``model`` once and return its layer graph.
 
@@ -65,6 +67,11 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
         also time every node on real tensors (the model's own device, or ``device``): median of
         several runs after a warm-up, in the ``latency_ms`` statistic. Off by default; a meta
         trace reports no latency rather than a made-up one.
+    training
+        ``True`` or a :class:`torchscope.Training` traces one training step on meta instead of a
+        forward: the forward in train mode, the backward and the optimizer's step. Adds saved
+        activations, gradient and optimizer bytes and backward costs per node, and the step's
+        memory timeline and peak (``graph.step``).
 
     Raises
     ------
@@ -93,8 +100,11 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
             "model must be a torch.nn.Module, a torch.export.ExportedProgram or a model spec such as "
             f"'timm:resnet50' or 'hf:path/to/config.json', got {type(model).__name__}"
         )
+    step = as_training(training)
+    if step is not None and measure:
+        raise ValueError("measure=True times a forward on real tensors; it cannot be combined with training=")
     example = build_example(input_shape, inputs, kwargs, dtype)
-    return ModelGraph(trace_model(model, example, device, train=train, measure=measure))
+    return ModelGraph(trace_model(model, example, device, train=train, measure=measure, training=step))
 
 
 # the keywords `draw_model`, `model_stats` and `save_html` pass on to `trace`, read from its signature

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import torch
 
-from torchscope import exports, model_explorer, schema, stats
+from torchscope import exports, model_explorer, schema, stats, stats_training
 from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
+from torchscope.trace.step_records import StepRecord
 
 if TYPE_CHECKING:
     from torchscope.widget import ModelView
@@ -71,6 +72,11 @@ class ModelGraph:
     def groups(self) -> list[GroupRecord]:
         """Every module-call group, parents before their children."""
         return self.trace.groups
+
+    @property
+    def step(self) -> StepRecord | None:
+        """The traced training step (timeline, peak, per-node state), or None for a forward trace."""
+        return self.trace.step
 
     @property
     def device(self) -> str:
@@ -157,6 +163,7 @@ class ModelGraph:
             model=model,
             columns=[
                 *stats.COLUMNS,
+                *stats_training.columns(trace),
                 *([stats.LATENCY] if trace.latency_ms is not None else []),
                 schema.Column(key="uncounted", label="Uncounted ops", unit="", kind="text"),
                 *([stats.ESTIMATED] if assumed else []),
