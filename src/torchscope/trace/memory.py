@@ -40,6 +40,9 @@ class _Entry:
         self.ref: weakref.ref[torch.UntypedStorage] | None = None
 
 
+SavedEntry = _Entry  # what :meth:`MemoryLog.saved` returns, for the recorder to name its producer
+
+
 class MemoryLog:
     """Bytes alive by category, the peak, and a timeline of points the caller asks for."""
 
@@ -53,7 +56,7 @@ class MemoryLog:
         self._peak_event = 0
         self.phase = "forward"
         self.node: Callable[[], str] = str  # who is running now, asked only at a new peak
-        self._saved_events: list[tuple[str, int]] = []  # (producer, ±bytes), in order
+        self._saved_events: list[tuple[_Entry, int]] = []  # (a saved storage, ±bytes), in order
         self.timeline: list[TimelinePoint] = []
 
     # -- registering storages --------------------------------------------------------------------
@@ -72,27 +75,30 @@ class MemoryLog:
         entry = _Entry(_IGNORED, tensor.untyped_storage().nbytes())
         self._entries[tensor.untyped_storage()] = entry
 
-    def saved(self, tensor: torch.Tensor, producer: str | None) -> tuple[int, bool]:
-        """Mark ``tensor``'s storage as kept for the backward; returns its bytes and whether it is new.
+    def saved(self, tensor: torch.Tensor, producer: str | None) -> _Entry | None:
+        """Mark ``tensor``'s storage as kept for the backward; returns its entry if it is newly saved.
 
         A storage saved twice (a view of it, or the same tensor saved by two ops) counts once, and
-        stays charged to ``producer`` of its first saving. Parameters and buffers stay what they are.
+        stays charged to ``producer`` of its first saving (None: to be named with :meth:`charge`).
+        Parameters, buffers, gradients and optimizer state stay what they are.
         """
         storage = tensor.untyped_storage()
-        entry = self._entries.get(storage)  # type: ignore[no-untyped-call]  # untyped in torch
-        if entry is None:
-            entry = self._add(storage, "temporaries")
-        if entry.category in ("params", "buffers", "optimizer", "grads", "saved"):
-            return entry.nbytes, False
+        known: _Entry | None = self._entries.get(storage)  # type: ignore[no-untyped-call]  # untyped in torch
+        entry = known if known is not None else self._add(storage, "temporaries")
+        if entry.category in ("params", "buffers", "optimizer", "grads", "saved", _IGNORED_SAVED):
+            return None
+        entry.producer = producer
         if entry.category == _IGNORED:
             entry.category = _IGNORED_SAVED  # charged to its producer once, still not counted
-            return entry.nbytes, True
-        if entry.category == _IGNORED_SAVED:
-            return entry.nbytes, False
+            return entry
         self._move(entry, "saved")
-        entry.producer = producer or ""
-        self._saved_events.append((entry.producer, entry.nbytes))
-        return entry.nbytes, True
+        self._saved_events.append((entry, entry.nbytes))
+        return entry
+
+    @staticmethod
+    def charge(entry: _Entry, producer: str) -> None:
+        """Name the producer of a saved storage that had none when it was saved."""
+        entry.producer = producer
 
     def observe(self, out: object) -> None:
         """Count the storages an op returned that are not counted yet, then check the peak."""
@@ -125,7 +131,8 @@ class MemoryLog:
     def peak(self) -> Peak:
         """Return the peak, with the saved activations alive at it, by the node that produced them."""
         by_node: dict[str, int] = {}
-        for producer, delta in self._saved_events[: self._peak_event]:
+        for entry, delta in self._saved_events[: self._peak_event]:
+            producer = entry.producer or ""
             by_node[producer] = by_node.get(producer, 0) + delta
         ranked = sorted(((n, b) for n, b in by_node.items() if b > 0), key=lambda item: -item[1])
         return Peak(
@@ -158,4 +165,4 @@ class MemoryLog:
             return
         self.alive[entry.category] -= entry.nbytes
         if entry.category == "saved":
-            self._saved_events.append((entry.producer or "", -entry.nbytes))
+            self._saved_events.append((entry, -entry.nbytes))

@@ -178,9 +178,10 @@ def _backward(
 ) -> None:
     """Run the backward with each autograd node's ops charged to the forward node that owns it."""
     log.phase = "backward"
-    current = [""]
+    current = [""]  # the nodes whose backward runs now, innermost last
     finished: list[str] = []  # the node whose backward ran last: its point waits for its frees
-    log.node = lambda: current[-1]
+    last = [""]  # the node whose backward ran last, for a peak reached between nodes
+    log.node = lambda: current[-1] or last[0]
     handles = []
 
     def settle() -> None:
@@ -203,6 +204,7 @@ def _backward(
             recorder.pop_charge()
             current.pop()
             finished.append(node_id)
+            last[0] = node_id
 
         handles += [fn.register_prehook(pre), fn.register_hook(post)]  # type: ignore[attr-defined]  # autograd nodes
     for tensor in trainable.values():

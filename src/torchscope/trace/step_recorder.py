@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.utils.weak import WeakIdKeyDictionary
 
-from torchscope.trace.memory import MemoryLog
+from torchscope.trace.memory import MemoryLog, SavedEntry
 from torchscope.trace.recorder import Recorder
 from torchscope.trace.records import CostRecord
 from torchscope.trace.values import iter_tensors
@@ -39,7 +39,7 @@ class StepRecorder(Recorder):
         self.saved_unattributed = 0
         self.owner: dict[object, str] = {}  # autograd node → the forward node that created it
         self._made_by: WeakIdKeyDictionary = WeakIdKeyDictionary()  # storage → first producer
-        self._pending: list[int] = []  # bytes of storages saved before their producer finished
+        self._pending: list[SavedEntry] = []  # storages saved before their producer finished
 
     # -- saved tensors -----------------------------------------------------------------------------
 
@@ -50,24 +50,26 @@ class StepRecorder(Recorder):
         producer = self._made_by.get(tensor.untyped_storage())  # type: ignore[no-untyped-call]  # untyped in torch
         if producer is None:
             producer = self._producers.get(tensor)  # type: ignore[no-untyped-call]  # untyped in torch
-        nbytes, new = self.log.saved(tensor, producer)
-        if new:
+        entry = self.log.saved(tensor, producer)
+        if entry is not None:
             if producer is None:
-                self._pending.append(nbytes)
+                self._pending.append(entry)
             else:
-                self.saved_bytes[producer] = self.saved_bytes.get(producer, 0) + nbytes
+                self.saved_bytes[producer] = self.saved_bytes.get(producer, 0) + entry.nbytes
         return tensor
 
     def _claim(self, node_id: str | None) -> None:
         """Charge the storages saved but not yet produced by anyone to ``node_id`` (None: to nobody)."""
-        claimed = sum(self._pending)
-        self._pending.clear()
-        if not claimed:
+        if not self._pending:
             return
+        claimed = sum(entry.nbytes for entry in self._pending)
         if node_id is None:
             self.saved_unattributed += claimed
         else:
             self.saved_bytes[node_id] = self.saved_bytes.get(node_id, 0) + claimed
+            for entry in self._pending:
+                MemoryLog.charge(entry, node_id)
+        self._pending.clear()
 
     # -- the recorder's events -------------------------------------------------------------------
 
