@@ -10,10 +10,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from torchscope import roofline
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
 from torchscope.program import trace_program
 from torchscope.progress import progress
+from torchscope.roofline import Hardware
 from torchscope.sources import LoadedModel, load_model
 from torchscope.stats import StatsTable
 from torchscope.trace import build_example, trace_model
@@ -24,7 +26,7 @@ from torchscope.widget import ORIENTATIONS, ModelView
 Model = nn.Module | torch.export.ExportedProgram | LoadedModel | str | Path
 
 
-def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and six switches
+def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and seven switches
     model: Model,
     input_shape: object = None,
     *,
@@ -35,6 +37,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and six s
     train: bool = False,
     measure: bool = False,
     training: bool | Training = False,
+    hardware: str | Hardware | None = None,
 ) -> ModelGraph:
     """Run ``model`` once and return its layer graph.
 
@@ -72,6 +75,11 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and six s
         forward: the forward in train mode, the backward and the optimizer's step. Adds saved
         activations, gradient and optimizer bytes and backward costs per node, and the step's
         memory timeline and peak (``graph.step``).
+    hardware
+        an accelerator from :data:`torchscope.roofline.HARDWARE` (``"h100-sxm"``, ``"a100-sxm"``,
+        ...) or a :class:`torchscope.Hardware`: adds a roofline estimate per node (``time_ms``, a
+        lower bound: the larger of FLOPs at peak and bytes at full bandwidth), its ``bound``
+        (compute or memory) and, with ``training``, ``backward_time_ms`` and the step's time.
 
     Raises
     ------
@@ -103,8 +111,11 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and six s
     step = as_training(training)
     if step is not None and measure:
         raise ValueError("measure=True times a forward on real tensors; it cannot be combined with training=")
+    hw = roofline.resolve(hardware)
     example = build_example(input_shape, inputs, kwargs, dtype)
-    return ModelGraph(trace_model(model, example, device, train=train, measure=measure, training=step))
+    traced = trace_model(model, example, device, train=train, measure=measure, training=step)
+    traced.hardware = hw
+    return ModelGraph(traced)
 
 
 # the keywords `draw_model`, `model_stats` and `save_html` pass on to `trace`, read from its signature

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from torchscope.schema import NodeKind
 
 if TYPE_CHECKING:
+    from torchscope.roofline import Hardware
     from torchscope.trace.step_records import StepRecord
 
 # a module call, or a structure (a cache, a ModelOutput) passed in or returned
@@ -135,3 +136,5 @@ class Trace:
     notes: list[str] = field(default_factory=list)
     # the training step (backward, optimizer, memory timeline) when one was traced
     step: StepRecord | None = None
+    # the accelerator a roofline estimate is made for, when one was asked for
+    hardware: Hardware | None = None
