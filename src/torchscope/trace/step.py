@@ -28,6 +28,7 @@ from torch.utils.checkpoint import checkpoint
 
 from torchscope import costs
 from torchscope.errors import TraceError
+from torchscope.trace.assumptions import ROUTERS
 from torchscope.trace.costing import Charges, CostCounter
 from torchscope.trace.estimates import Estimator
 from torchscope.trace.inputs import Example
@@ -36,7 +37,13 @@ from torchscope.trace.preserve import preserved
 from torchscope.trace.records import CostRecord, Trace
 from torchscope.trace.step_recorder import StepRecorder
 from torchscope.trace.step_records import StepRecord
-from torchscope.trace.step_state import make_optimizer, owned_state, register_state, stand_ins
+from torchscope.trace.step_state import (
+    make_optimizer,
+    owned_state,
+    register_state,
+    stand_ins,
+    step_distinct_shapes,
+)
 from torchscope.trace.values import iter_tensors, meta_like, named_tensors
 from torchscope.training import Training
 
@@ -58,9 +65,38 @@ class _StepCounter(CostCounter):  # type: ignore[no-untyped-call]  # untyped in 
         args: tuple[Any, ...] = (),
         kwargs: dict[str, Any] | None = None,
     ) -> Any:  # noqa: ANN401  # whatever the op returns
+        estimator = self.estimator
+        if estimator is not None and func not in ROUTERS and _no_values(estimator, args, kwargs):
+            # nothing known or assumed goes in, so nothing can come out: the plain path (remembered
+            # results, fast paths) answers the same, or raises where the estimator must step in
+            self.estimator = None
+            try:
+                out = super().__torch_dispatch__(func, types, args, kwargs)
+            except (NotImplementedError, RuntimeError):
+                out = None
+            finally:
+                self.estimator = estimator
+            if out is not None:
+                self.log.observe(out)
+                return out
         out = super().__torch_dispatch__(func, types, args, kwargs)
         self.log.observe(out)
         return out
+
+
+def _no_values(estimator: Estimator, args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> bool:
+    """Whether a call's tensors are all meta tensors with no known or assumed values or sizes."""
+    tensors = [a for a in args if type(a) is torch.Tensor or type(a) is nn.Parameter]
+    nested = any(isinstance(a, list | tuple | dict) for a in args) or kwargs
+    if nested:  # a list of tensors (cat, stack), keyword tensors: the general walk
+        tensors = [t for t in pytree.tree_leaves((args, kwargs)) if isinstance(t, torch.Tensor)]
+    return bool(tensors) and all(
+        t.device.type == "meta"
+        and t not in estimator.values
+        and t not in estimator.value_notes
+        and t not in estimator.shape_notes
+        for t in tensors
+    )
 
 
 class _Ignored:
@@ -144,6 +180,7 @@ def _trace_step(
         recorder.add_outputs(output)
         if not step.checkpointed:
             swapped.close()
+        counter.estimator = None  # the backward asks no values: its shapes are the forward's
         recorder.push_charge(step.backward_unattributed)
         loss, step.loss = _loss(output, spec)
         _backward(loss, recorder, log, step, trainable)
@@ -152,7 +189,7 @@ def _trace_step(
         recorder.pop_charge()
         recorder.push_charge(step.optimizer_cost)
         if optimizer is not None and spec.optimizer != "adafactor":  # Adafactor's step reads values
-            optimizer.step()
+            step_distinct_shapes(optimizer)
             log.point("optimizer")
         recorder.pop_charge()
         del output

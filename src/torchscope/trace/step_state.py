@@ -42,30 +42,67 @@ def stand_ins(
 
 
 def make_optimizer(spec: Training, params: list[torch.Tensor]) -> torch.optim.Optimizer | None:
-    """Make the optimizer on the stand-ins, its state already made (by a first step on zero gradients)."""
+    """Make the optimizer on the stand-ins, with the state its first step would have made.
+
+    The state is made here as ``torch.optim`` makes it on a first step (the same tensors, shapes
+    and dtypes; ``tests/test_training_truths.py`` holds it to MemTracker on real steps): running
+    that step on meta would cost seconds for a big model and change nothing that is counted.
+    """
     if spec.optimizer == "none" or not params:
         return None
-    if spec.optimizer == "adafactor":
-        optimizer: torch.optim.Optimizer = torch.optim.Adafactor(params)
-        for p in params:  # the shapes torch.optim.Adafactor gives its state (its step reads values)
-            if p.dim() >= 2:
-                optimizer.state[p]["row_var"] = p.new_zeros((*p.shape[:-1], 1))
-                optimizer.state[p]["col_var"] = p.new_zeros((*p.shape[:-2], 1, p.shape[-1]))
-            else:
-                optimizer.state[p]["variance"] = torch.zeros_like(p)
-        return optimizer
     made: dict[str, Callable[[], torch.optim.Optimizer]] = {
         "sgd": lambda: torch.optim.SGD(params, lr=0.01, momentum=0.9),
         "adam": lambda: torch.optim.Adam(params),
         "adamw": lambda: torch.optim.AdamW(params),
+        "adafactor": lambda: torch.optim.Adafactor(params),
     }
     optimizer = made[spec.optimizer]()
     for p in params:
-        p.grad = torch.zeros_like(p)
-    optimizer.step()
-    for p in params:
-        p.grad = None
+        optimizer.state[p].update(_first_state(spec.optimizer, p))
     return optimizer
+
+
+def _first_state(optimizer: str, p: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Return what ``torch.optim``'s first step leaves in the state of parameter ``p``."""
+    if optimizer == "sgd":
+        return {"momentum_buffer": torch.zeros_like(p)}  # a clone of the first gradient
+    step = {"step": torch.tensor(1.0, dtype=torch.float32)}  # on the host, as torch keeps it
+    if optimizer == "adafactor":
+        if p.dim() >= 2:  # a matrix: factored second moments
+            return {
+                **step,
+                "row_var": p.new_zeros((*p.shape[:-1], 1)),
+                "col_var": p.new_zeros((*p.shape[:-2], 1, p.shape[-1])),
+            }
+        return {**step, "variance": torch.zeros_like(p)}
+    return {
+        **step,
+        "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
+        "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format),
+    }
+
+
+def step_distinct_shapes(optimizer: torch.optim.Optimizer) -> None:
+    """Take the optimizer's step on one parameter of each shape and dtype: the same peak, sooner.
+
+    ``torch.optim``'s per-parameter loop (what runs on meta and on the CPU) makes a parameter's
+    temporaries and frees them before the next, so the step's peak is that of its largest
+    parameter, whichever of the equal ones it is; an 80-layer model has a dozen shapes, not 700.
+    """
+    chosen: dict[tuple[tuple[int, ...], torch.dtype], torch.Tensor] = {}
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if p.grad is not None:
+                chosen.setdefault((tuple(p.shape), p.dtype), p)
+    picked = {id(p) for p in chosen.values()}
+    every = [group["params"] for group in optimizer.param_groups]
+    try:
+        for group in optimizer.param_groups:
+            group["params"] = [p for p in group["params"] if id(p) in picked]
+        optimizer.step()
+    finally:
+        for group, params in zip(optimizer.param_groups, every, strict=True):
+            group["params"] = params
 
 
 def register_state(optimizer: torch.optim.Optimizer | None, log: MemoryLog) -> dict[int, int]:
@@ -86,15 +123,26 @@ def owned_state(
     modules: Modules, trainable: dict[str, torch.Tensor], opt_bytes: dict[int, int]
 ) -> dict[str, OwnedState]:
     """Return the gradient and optimizer bytes of each module's own trainable parameters and subtree's."""
-    result: dict[str, OwnedState] = {}
+    own: dict[str, dict[int, torch.Tensor]] = {path: {} for path, _ in modules}
+    below: dict[str, dict[int, torch.Tensor]] = {path: {} for path, _ in modules}
     for path, module in modules:
-        names = [f"{path}.{n}" if path else n for n, p in module._parameters.items() if p is not None]  # noqa: SLF001
-        mine = {id(trainable[n]): trainable[n] for n in names if n in trainable}
-        below = {id(t): t for n, t in trainable.items() if not path or n.startswith(path + ".")} | mine
+        for name, p in module._parameters.items():  # noqa: SLF001  # the module's own registry
+            full = f"{path}.{name}" if path else name
+            if p is not None and full in trainable:
+                own[path][id(trainable[full])] = trainable[full]
+    for name, tensor in trainable.items():
+        parts = name.split(".")
+        for depth in range(len(parts)):  # the root, then each module on the way down
+            below.setdefault(".".join(parts[:depth]), {})[id(tensor)] = tensor
+    for path, mine in own.items():
+        below[path].update(mine)  # a tied parameter registered here under another name
+    result: dict[str, OwnedState] = {}
+    for path, _ in modules:
+        mine, inside = own[path], below[path]
         result[path] = OwnedState(
             grad_bytes=sum(t.untyped_storage().nbytes() for t in mine.values()),
             optimizer_bytes=sum(opt_bytes.get(i, 0) for i in mine),
-            total_grad_bytes=sum(t.untyped_storage().nbytes() for t in below.values()),
-            total_optimizer_bytes=sum(opt_bytes.get(i, 0) for i in below),
+            total_grad_bytes=sum(t.untyped_storage().nbytes() for t in inside.values()),
+            total_optimizer_bytes=sum(opt_bytes.get(i, 0) for i in inside),
         )
     return result
