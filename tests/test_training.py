@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 import torch
 import torchvision
@@ -9,6 +12,7 @@ from torch import nn
 
 import torchscope
 from torchscope import schema
+from torchscope.cli import main
 from unchanged import Fingerprint
 
 B, F32 = 8, 4  # the batch, and the bytes of a float32
@@ -192,3 +196,25 @@ def test_a_forward_trace_has_no_step_columns() -> None:
     payload = torchscope.trace(nn.Linear(2, 2), [1, 2]).to_json()
     keys = {c["key"] for c in payload["columns"]}
     assert not keys & {"saved_bytes", "grad_bytes", "optimizer_bytes", "backward_macs", "peak_bytes"}
+
+
+LINEAR = ["torch.nn:Linear", "--kwargs", '{"in_features": 10, "out_features": 20}', "--input-shape", "8,10"]
+
+
+def test_the_cli_traces_a_step_and_writes_its_columns(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    table = tmp_path / "step.csv"
+    status = main(
+        ["stats", *LINEAR, "--training", "--optimizer", "sgd", "--hardware", "h100-sxm", "--csv", str(table)]
+    )
+    out, err = capsys.readouterr()
+    assert status == 0
+    assert err.startswith("wrote ")
+    params = (10 * 20 + 20) * F32
+    assert "training step peak:" in out
+    assert "step time on h100-sxm: at least" in out
+    rows = list(csv.DictReader(table.open()))
+    assert rows[-1]["optimizer_bytes"] == str(params)
+    assert main(["stats", *LINEAR, "--precision", "bf16"]) == 2
+    assert "add --training" in capsys.readouterr().err

@@ -324,6 +324,9 @@ class StatsTable:
             lines += ["", "Uncounted ops: " + markdown_escape(", ".join(self.totals["uncounted"]))]
         if self.totals.get("estimated"):
             lines += ["", "≈ Estimated, assuming " + markdown_escape("; ".join(self.totals["estimated"]))]
+        lines += [
+            line for summary in stats_training.summary(self.totals) for line in ("", markdown_escape(summary))
+        ]
         return "\n".join(lines) + "\n"
 
     def sorted_by(self, key: str, *, descending: bool = True) -> StatsTable:
@@ -355,6 +358,7 @@ class StatsTable:
             text.append("uncounted: " + ", ".join(self.totals["uncounted"]))
         if self.totals.get("estimated"):
             text.append("≈ estimated, assuming " + "; ".join(self.totals["estimated"]))
+        text += stats_training.summary(self.totals)
         return "\n".join(text)
 
     def _repr_html_(self) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from torchscope import schema
+from torchscope.cells import human
 
 if TYPE_CHECKING:
     from torchscope.trace.records import GroupRecord, NodeRecord, Trace
@@ -29,6 +30,8 @@ COLUMNS: list[schema.Column] = [
 TOTALS_ONLY: list[schema.Column] = [
     schema.Column(key="peak_bytes", label="Step peak memory", unit="B", kind="bytes"),
     schema.Column(key="peak_bytes_inference", label="Inference peak memory", unit="B", kind="bytes"),
+    schema.Column(key="peak_split", label="At the step's peak", unit="", kind="text"),
+    schema.Column(key="peak_layers", label="Most saved at the peak", unit="", kind="text"),
 ]
 ADDITIVE = ("saved_bytes", "backward_macs", "backward_flops")
 KEYS = [c["key"] for c in COLUMNS]
@@ -80,7 +83,33 @@ def totals(trace: Trace, sums: dict[str, int]) -> Stats:
         "backward_flops": sums.get("backward_flops", 0) + sum(r.flops for r in outside),
         "peak_bytes": step.peak.bytes if step.peak is not None else None,
         "peak_bytes_inference": step.peak_inference,
+        "peak_split": _split(step.peak.split) if step.peak is not None else None,
+        "peak_layers": _layers(step.peak.saved_by_node) if step.peak is not None else None,
     }
+
+
+def summary(totals: dict[str, object]) -> list[str]:
+    """Return the lines a text table adds under its totals for a training step (none without one)."""
+    peak = totals.get("peak_bytes")
+    if not isinstance(peak, int):
+        return []
+    lines = [f"training step peak: {human('peak_bytes', peak)} ({totals.get('peak_split')})"]
+    if totals.get("peak_layers"):
+        lines.append(f"saved activations at the peak, largest first: {totals['peak_layers']}")
+    lines.append(f"inference peak: {human('peak_bytes', totals.get('peak_bytes_inference'))}")
+    if isinstance(totals.get("step_time_ms"), float):
+        lines.append(
+            f"step time on {totals.get('hardware')}: at least {totals['step_time_ms']:.3f} ms (roofline)"
+        )
+    return lines
+
+
+def _split(split: dict[str, int]) -> str:
+    return ", ".join(f"{kind} {human('peak_bytes', n)}" for kind, n in split.items() if n)
+
+
+def _layers(saved: list[tuple[str, int]], keep: int = 3) -> str:
+    return ", ".join(f"{node or '(outside nodes)'} {human('peak_bytes', n)}" for node, n in saved[:keep])
 
 
 def columns(trace: Trace) -> list[schema.Column]:
