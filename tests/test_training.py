@@ -109,6 +109,10 @@ def test_precision_sets_the_bytes_of_each_kind() -> None:
     assert mixed["total"]["grad_bytes"] == params * F32  # fp32 master weights, fp32 gradients
     assert mixed["total"]["optimizer_bytes"] == params * 2 * F32
     assert mixed["0"]["saved_bytes"] == B * 20 * 2  # activations in bf16
+    # the second layer keeps its weight for its input's gradient: a bf16 copy under mixed
+    # precision (a temporary it made), the parameter itself otherwise (counted as a parameter)
+    assert mixed["1"]["saved_bytes"] == 20 * 5 * 2
+    assert pure["1"]["saved_bytes"] == 0
 
 
 def test_backward_macs_of_linear_layers_by_hand() -> None:

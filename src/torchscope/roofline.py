@@ -221,7 +221,7 @@ def totals(trace: Trace, bounds: Bounds, model: Stats) -> Stats:
         seconds += _float(found, "backward_time_ms") / 1e3
         seconds += optimizer_seconds(
             hw,
-            param_bytes=_int(model, "param_bytes"),
+            param_bytes=_int(model, "grad_bytes"),  # the master parameters: the gradients' dtype
             grad_bytes=_int(model, "grad_bytes"),
             optimizer_bytes=_int(model, "optimizer_bytes"),
         )

@@ -35,6 +35,7 @@ from torchscope.trace.inputs import Example
 from torchscope.trace.memory import MemoryLog
 from torchscope.trace.preserve import preserved
 from torchscope.trace.records import CostRecord, Trace
+from torchscope.trace.step_casts import cast_on_call
 from torchscope.trace.step_recorder import StepRecorder
 from torchscope.trace.step_records import StepRecord
 from torchscope.trace.step_state import (
@@ -155,14 +156,10 @@ def _trace_step(
         contextlib.ExitStack() as swapped,
     ):
         step.checkpointed = _checkpoint(modules, spec.activation_checkpointing)
-        # the stand-ins stay swapped in through the backward when checkpointed blocks are recomputed
-        # there; otherwise only through the forward, so that cast copies die when autograd lets them
+        # the stand-ins stay swapped in through the backward, where checkpointed blocks are recomputed
         swapped.enter_context(
             stateless._reparametrize_module(  # noqa: SLF001  # functional_call's own swap, kept open
-                model,
-                _compute_copies(state, trainable, spec.compute_dtype(dtype)),
-                tie_weights=True,
-                strict=False,
+                model, state, tie_weights=True, strict=False
             )
         )
         try:
@@ -172,19 +169,20 @@ def _trace_step(
                 torch.autograd.graph.saved_tensors_hooks(recorder.pack, _unpacked),
                 torch.enable_grad(),
             ):
+                if spec.compute_dtype(dtype) != spec.param_dtype(dtype):  # after the recorder's hooks
+                    swapped.enter_context(cast_on_call(list(trainable.values()), spec.compute_dtype(dtype)))
                 output = model(*call.args, **call.kwargs)
         except Exception as exc:
             failure = recorder.failure or recorder.fail_without_op()
             message = "training step: " + _describe(failure, exc, model, recorder, recursion_limit=limit)
             raise TraceError(message, _finish(recorder, model, modules, call, _META, error=message)) from exc
         recorder.add_outputs(output)
-        if not step.checkpointed:
-            swapped.close()
         counter.estimator = None  # the backward asks no values: its shapes are the forward's
         recorder.push_charge(step.backward_unattributed)
         loss, step.loss = _loss(output, spec)
         _backward(loss, recorder, log, step, trainable)
         del loss
+        swapped.close()
         log.phase = "optimizer"
         recorder.pop_charge()
         recorder.push_charge(step.optimizer_cost)
@@ -278,16 +276,6 @@ def _model_dtype(modules: Modules) -> torch.dtype:
 
 def _is_param(modules: Modules, name: str) -> bool:
     return name in dict(named_tensors(modules, "_parameters"))
-
-
-def _compute_copies(
-    state: dict[str, torch.Tensor], trainable: dict[str, torch.Tensor], dtype: torch.dtype
-) -> dict[str, torch.Tensor]:
-    """Return the tensors the forward runs on: the stand-ins, or (mixed precision) their cast copies."""
-    return {
-        name: tensor.to(dtype) if name in trainable and tensor.dtype != dtype else tensor
-        for name, tensor in state.items()
-    }
 
 
 def _cast_inputs(call: Example, dtype: torch.dtype) -> Example:
