@@ -222,3 +222,26 @@ def test_the_cli_traces_a_step_and_writes_its_columns(
     assert rows[-1]["optimizer_bytes"] == str(params)
     assert main(["stats", *LINEAR, "--precision", "bf16"]) == 2
     assert "add --training" in capsys.readouterr().err
+
+
+class _Attention(nn.Module):
+    def __init__(self, dim: int = 32, heads: int = 4) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, d = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        return nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+
+def test_attention_keeps_what_a_fused_kernel_keeps() -> None:
+    b, t, d, h = 2, 64, 32, 4
+    stats = _stats(_Attention(d, h), [b, t, d])
+    # query, key and value are views of the projection's output: kept once, charged to it
+    assert stats["qkv"]["saved_bytes"] == b * t * 3 * d * F32
+    # the kernel keeps its output and the log-sum-exp, never the T x T weights
+    assert (
+        stats["scaled_dot_product_attention"]["saved_bytes"] == b * h * t * (d // h) * F32 + b * h * t * F32
+    )
