@@ -13,6 +13,7 @@ from torch import nn
 from torchscope import roofline
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
+from torchscope.parallel import FSDP, trace_fsdp
 from torchscope.program import trace_program
 from torchscope.progress import progress
 from torchscope.roofline import Hardware
@@ -26,7 +27,7 @@ from torchscope.widget import ORIENTATIONS, ModelView
 Model = nn.Module | torch.export.ExportedProgram | LoadedModel | str | Path
 
 
-def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and seven switches
+def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and eight switches
     model: Model,
     input_shape: object = None,
     *,
@@ -38,6 +39,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and seven
     measure: bool = False,
     training: bool | Training = False,
     hardware: str | Hardware | None = None,
+    parallel: FSDP | None = None,
 ) -> ModelGraph:
     """Run ``model`` once and return its layer graph.
 
@@ -80,6 +82,10 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and seven
         ...) or a :class:`torchscope.Hardware`: adds a roofline estimate per node (``time_ms``, a
         lower bound: the larger of FLOPs at peak and bytes at full bandwidth), its ``bound``
         (compute or memory) and, with ``training``, ``backward_time_ms`` and the step's time.
+    parallel
+        a :class:`torchscope.FSDP` runs the training step (``training``, or its defaults) once more
+        under FSDP2 on PyTorch's fake process group: per-rank parameter, gradient, optimizer and
+        peak bytes, and each wrapped block's all-gather and reduce-scatter bytes.
 
     Raises
     ------
@@ -108,14 +114,23 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and seven
             "model must be a torch.nn.Module, a torch.export.ExportedProgram or a model spec such as "
             f"'timm:resnet50' or 'hf:path/to/config.json', got {type(model).__name__}"
         )
-    step = as_training(training)
-    if step is not None and measure:
-        raise ValueError("measure=True times a forward on real tensors; it cannot be combined with training=")
+    step = _step_for(as_training(training), parallel, measure=measure)
     hw = roofline.resolve(hardware)
     example = build_example(input_shape, inputs, kwargs, dtype)
     traced = trace_model(model, example, device, train=train, measure=measure, training=step)
     traced.hardware = hw
+    if parallel is not None and step is not None:
+        traced.parallel = trace_fsdp(model, example, step, parallel)
     return ModelGraph(traced)
+
+
+def _step_for(step: Training | None, parallel: object, *, measure: bool) -> Training | None:
+    """Return the training step to trace: the one asked for, or the defaults when ``parallel`` needs one."""
+    if step is not None and measure:
+        raise ValueError("measure=True times a forward on real tensors; it cannot be combined with training=")
+    if parallel is not None and not isinstance(parallel, FSDP):
+        raise TypeError(f"parallel must be a torchscope.FSDP(world_size=...), got {parallel!r}")
+    return Training() if parallel is not None and step is None else step
 
 
 # the keywords `draw_model`, `model_stats` and `save_html` pass on to `trace`, read from its signature

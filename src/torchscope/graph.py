@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import torch
 
-from torchscope import exports, model_explorer, roofline, schema, stats, stats_training
+from torchscope import exports, model_explorer, parallel, roofline, schema, stats, stats_training
 from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
 from torchscope.trace.step_records import StepRecord
 
@@ -144,6 +144,7 @@ class ModelGraph:
         groups = {g.id: g for g in trace.groups}
         totals = stats.totals(trace, per_node)
         totals.update(roofline.totals(trace, bounds, totals))
+        totals.update(parallel.totals(trace.parallel))
         all_uncounted = stats.uncounted(
             [n.cost.uncounted for n in trace.nodes] + [trace.unattributed.uncounted]
         )
@@ -167,6 +168,7 @@ class ModelGraph:
                 *stats.COLUMNS,
                 *stats_training.columns(trace),
                 *roofline.columns(trace.hardware, training=trace.step is not None),
+                *parallel.columns(trace.parallel),
                 *([stats.LATENCY] if trace.latency_ms is not None else []),
                 schema.Column(key="uncounted", label="Uncounted ops", unit="", kind="text"),
                 *([stats.ESTIMATED] if assumed else []),
@@ -216,6 +218,8 @@ class ModelGraph:
         bounds: roofline.Bounds,
     ) -> schema.Group:
         group_stats = stats.group_stats(group, self.trace, per_node, groups)
+        first_call = "#" not in group.id.removeprefix(group.module_path)
+        group_stats.update(parallel.group_stats(self.trace.parallel, group.module_path, first_call))
         if bounds:
             timed = [bounds[n] for n in stats.descendant_nodes(group, groups) if n in bounds]
             group_stats.update(roofline.stats_of(timed, group_stats))

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from torchscope.schema import NodeKind
 
 if TYPE_CHECKING:
+    from torchscope.parallel import RankRecord
     from torchscope.roofline import Hardware
     from torchscope.trace.step_records import StepRecord
 
@@ -138,3 +139,5 @@ class Trace:
     step: StepRecord | None = None
     # the accelerator a roofline estimate is made for, when one was asked for
     hardware: Hardware | None = None
+    # one rank's share of the step under FSDP, when parallel= asked for it
+    parallel: RankRecord | None = None

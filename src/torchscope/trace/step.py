@@ -179,7 +179,7 @@ def _trace_step(
         recorder.add_outputs(output)
         counter.estimator = None  # the backward asks no values: its shapes are the forward's
         recorder.push_charge(step.backward_unattributed)
-        loss, step.loss = _loss(output, spec)
+        loss, step.loss = loss_of(output, spec)
         _backward(loss, recorder, log, step, trainable)
         del loss
         swapped.close()
@@ -312,7 +312,7 @@ def _checkpointed(forward: Any, *args: object, **kwargs: Any) -> object:  # noqa
     return checkpoint(forward, *args, use_reentrant=False, **kwargs)
 
 
-def _loss(output: object, spec: Training) -> tuple[torch.Tensor, str]:
+def loss_of(output: object, spec: Training) -> tuple[torch.Tensor, str]:
     """Return the scalar the backward starts from, and how it was found, in words."""
     found = list(iter_tensors(output))
     if callable(spec.loss):

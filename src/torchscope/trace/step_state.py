@@ -58,11 +58,11 @@ def make_optimizer(spec: Training, params: list[torch.Tensor]) -> torch.optim.Op
     }
     optimizer = made[spec.optimizer]()
     for p in params:
-        optimizer.state[p].update(_first_state(spec.optimizer, p))
+        optimizer.state[p].update(first_state(spec.optimizer, p))
     return optimizer
 
 
-def _first_state(optimizer: str, p: torch.Tensor) -> dict[str, torch.Tensor]:
+def first_state(optimizer: str, p: torch.Tensor) -> dict[str, torch.Tensor]:
     """Return what ``torch.optim``'s first step leaves in the state of parameter ``p``."""
     if optimizer == "sgd":
         return {"momentum_buffer": torch.zeros_like(p)}  # a clone of the first gradient
