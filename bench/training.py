@@ -2,6 +2,7 @@
 
     python bench/training.py              # 1 x 128 tokens, three precisions and a checkpointed run
     python bench/training.py --tokens 512
+    python bench/training.py --fsdp 64    # also one rank's share under FSDP2 over 64 fake ranks
 
 The model is built under ``torch.device("meta")`` from the published Llama-3-70B config
 (hidden 8192, 80 layers, 64 heads with 8 KV heads, MLP 28672, vocabulary 128256; 70.55 B
@@ -38,6 +39,7 @@ def main() -> None:
     """Trace the steps and print one block per spec."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--fsdp", type=int, help="also trace the bf16-mixed step under FSDP2 over N ranks")
     args = parser.parse_args()
     model = llama_70b()
     ids = torch.zeros(1, args.tokens, dtype=torch.long)
