@@ -245,3 +245,15 @@ def test_attention_keeps_what_a_fused_kernel_keeps() -> None:
     assert (
         stats["scaled_dot_product_attention"]["saved_bytes"] == b * h * t * (d // h) * F32 + b * h * t * F32
     )
+
+
+def test_a_checkpointed_attention_block_recomputes_the_same_kernel() -> None:
+    # torch's checkpoint checks that the recomputed saved tensors match the forward's: the
+    # backward must run the fused kernel too
+    model = nn.Sequential(nn.Linear(32, 32), _Attention(32, 4))
+    plain = _stats(model, [2, 64, 32], precision="bf16-mixed")
+    stats = _stats(model, [2, 64, 32], activation_checkpointing=["1"], precision="bf16-mixed")
+    # the recomputation adds the projection's and the attention's forward MACs to the backward
+    # (torch's early stop ends it at the kernel, whose output nothing inside the block keeps)
+    recomputed = 2 * 64 * 32 * 96 + 2 * 2 * 4 * 64 * 64 * 8  # qkv, then QK^T and AV
+    assert stats["total"]["backward_macs"] == plain["total"]["backward_macs"] + recomputed

@@ -35,6 +35,7 @@ from torchscope.trace.inputs import Example
 from torchscope.trace.memory import MemoryLog
 from torchscope.trace.preserve import preserved
 from torchscope.trace.records import CostRecord, Trace
+from torchscope.trace.step_attention import FusedAttention
 from torchscope.trace.step_casts import cast_on_call
 from torchscope.trace.step_recorder import StepRecorder
 from torchscope.trace.step_records import StepRecord
@@ -153,6 +154,7 @@ def _trace_step(
         preserved(model, modules, train=True),
         _recursion_headroom() as limit,
         counter,
+        FusedAttention(),
         contextlib.ExitStack() as swapped,
     ):
         step.checkpointed = _checkpoint(modules, spec.activation_checkpointing)
@@ -309,7 +311,15 @@ def _checkpoint(modules: Modules, names: object) -> list[str]:
 
 
 def _checkpointed(forward: Any, *args: object, **kwargs: Any) -> object:  # noqa: ANN401  # a bound forward, its keywords
-    return checkpoint(forward, *args, use_reentrant=False, **kwargs)
+    # the recomputation runs in the backward, where the step's torch-function modes are not on
+    # the stack: it gets the fused attention of its own, so that it saves what the forward saved
+    return checkpoint(forward, *args, use_reentrant=False, context_fn=_recompute_contexts, **kwargs)
+
+
+def _recompute_contexts() -> tuple[
+    contextlib.AbstractContextManager[None], contextlib.AbstractContextManager[None]
+]:
+    return contextlib.nullcontext(), FusedAttention()
 
 
 def loss_of(output: object, spec: Training) -> tuple[torch.Tensor, str]:
@@ -354,7 +364,7 @@ def _inference_peak(
     for _, tensor in call.named_tensors():
         log.ignore(tensor)
     counter = _StepCounter(_Ignored(), log, _estimator(call, example) if estimate else None)
-    with preserved(model, modules, train=False), torch.no_grad(), counter:
+    with preserved(model, modules, train=False), torch.no_grad(), counter, FusedAttention():
         output = torch.func.functional_call(
             model, state, call.args, call.kwargs, tie_weights=True, strict=False
         )

@@ -16,14 +16,29 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F  # noqa: N812  # PyTorch's own spelling
+from torch.overrides import TorchFunctionMode
 
 _FUSED = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu  # noqa: SLF001  # the op, not a private API
 _NAMES = ("query", "key", "value", "attn_mask", "dropout_p", "is_causal", "scale", "enable_gqa")
 
 
-def fused_attention(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Return the call to run for ``func``: a fused-attention stand-in for SDPA, else ``func`` itself."""
-    return _scaled_dot_product_attention if func is F.scaled_dot_product_attention else func
+class FusedAttention(TorchFunctionMode):
+    """Runs ``F.scaled_dot_product_attention`` as the fused kernel, for the whole step.
+
+    Entered below the recorder, so that the recorder still sees (and names) the SDPA call, and
+    kept through the backward, so that a checkpointed block recomputes the very same kernel.
+    """
+
+    def __torch_function__(
+        self,
+        func: Callable[..., Any],
+        types: object,
+        args: tuple[object, ...] = (),
+        kwargs: dict[str, object] | None = None,
+    ) -> Any:  # noqa: ANN401  # whatever the function returns
+        del types
+        call = _scaled_dot_product_attention if func is F.scaled_dot_product_attention else func
+        return call(*args, **(kwargs or {}))
 
 
 def _scaled_dot_product_attention(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401  # SDPA's own arguments

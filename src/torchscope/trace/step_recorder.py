@@ -25,7 +25,6 @@ from torch.utils.weak import WeakIdKeyDictionary
 from torchscope.trace.memory import MemoryLog, SavedEntry
 from torchscope.trace.recorder import Recorder
 from torchscope.trace.records import CostRecord
-from torchscope.trace.step_attention import fused_attention
 from torchscope.trace.values import iter_tensors
 
 
@@ -94,7 +93,6 @@ class StepRecorder(Recorder):
         args: tuple[object, ...] = (),
         kwargs: Mapping[str, object] | None = None,
     ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
-        func = fused_attention(func)
         if self._inside_leaf():
             return super().__torch_function__(func, types, args, kwargs)
         self._claim(None)
