@@ -44,6 +44,7 @@ def main() -> None:
     model = llama_70b()
     ids = torch.zeros(1, args.tokens, dtype=torch.long)
     kwargs = {"use_cache": False}
+    torchscope.trace(model, inputs=ids, kwargs=kwargs)  # once untimed: the first call warms caches up
     start = time.perf_counter()
     torchscope.trace(model, inputs=ids, kwargs=kwargs)
     forward = time.perf_counter() - start
@@ -71,6 +72,30 @@ def main() -> None:
             f"{float(totals['step_time_ms']):.0f} ms; traced in {seconds / forward:.1f}x a forward trace"
         )
     print(f"  (a forward trace took {forward:.1f} s here)")
+    if args.fsdp:
+        _fsdp(model, ids, kwargs, args.fsdp, forward)
+
+
+def _fsdp(
+    model: torch.nn.Module, ids: torch.Tensor, kwargs: dict[str, object], world: int, forward: float
+) -> None:
+    """Print one rank's share of the bf16-mixed step under FSDP2 over ``world`` fake ranks."""
+    spec = torchscope.Training(precision="bf16-mixed", loss="logits")
+    start = time.perf_counter()
+    graph = torchscope.trace(model, inputs=ids, kwargs=kwargs, training=spec, parallel=torchscope.FSDP(world))
+    seconds = time.perf_counter() - start
+    rank = graph.trace.parallel
+    if rank is None:
+        raise RuntimeError("no FSDP step was traced")
+    split = ", ".join(f"{k} {v / GIB:.2f}" for k, v in rank.peak_split.items() if v >= GIB / 100)
+    print(
+        f"  FSDP({world}), bf16-mixed, one rank: params {rank.param_bytes / GIB:.2f} GiB, grads "
+        f"{rank.grad_bytes / GIB:.2f}, optimizer {rank.optimizer_bytes / GIB:.2f}; peak "
+        f"{rank.peak_bytes / GIB:.2f} GiB ({split}); per decoder layer all-gather "
+        f"{rank.all_gather_bytes.get('model.layers.0', 0) / GIB:.2f} GiB, reduce-scatter "
+        f"{rank.reduce_scatter_bytes.get('model.layers.0', 0) / GIB:.2f} GiB; "
+        f"traced in {seconds / forward:.1f}x a forward trace"
+    )
 
 
 if __name__ == "__main__":
