@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 import torch
 import torchvision
@@ -56,6 +58,7 @@ OPTIMIZERS = {
 Case = tuple[nn.Module, torch.Tensor, dict[str, object], str | None, str]
 
 
+@functools.cache  # built when a test first asks, not when the suite is collected
 def _cases() -> dict[str, Case]:
     torch.manual_seed(0)
     ids = torch.randint(0, 512, (4, 32))
@@ -66,13 +69,10 @@ def _cases() -> dict[str, Case]:
     }
 
 
-CASES = _cases()
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["resnet18", "gpt2", "llama"])
 def test_peak_and_split_match_memtracker_on_a_real_step(name: str) -> None:
-    model, x, kwargs, loss, optimizer = CASES[name]
+    model, x, kwargs, loss, optimizer = _cases()[name]
     spec = torchscope.Training(loss=loss, optimizer=optimizer)
     graph = torchscope.trace(model, inputs=x, kwargs=kwargs, training=spec)
     assert graph.step is not None
@@ -95,7 +95,7 @@ def test_peak_and_split_match_memtracker_on_a_real_step(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["resnet18", "gpt2", "llama"])
 def test_backward_macs_match_flopcountermode(name: str) -> None:
-    model, x, kwargs, loss, _ = CASES[name]
+    model, x, kwargs, loss, _ = _cases()[name]
     graph = torchscope.trace(model, inputs=x, kwargs=kwargs, training=torchscope.Training(loss=loss))
     totals = graph.to_json()["totals"]
     model.train()
