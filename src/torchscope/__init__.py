@@ -6,9 +6,12 @@ from torchscope.api import draw_model, model_stats, save_html, trace
 from torchscope.diff import ModelDiff, diff
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
+from torchscope.parallel import FSDP
+from torchscope.roofline import Hardware
 from torchscope.schema import SCHEMA_VERSION
 from torchscope.sources import LoadedModel, SourceError, load_model
 from torchscope.stats import StatsTable
+from torchscope.training import Training
 from torchscope.widget import ModelView
 
 # the one version number is pyproject.toml's; package.json carries the same (tests/test_startup.py)
@@ -18,7 +21,9 @@ except metadata.PackageNotFoundError:  # run from a source tree that was never i
     __version__ = "0+unknown"
 
 __all__ = [
+    "FSDP",
     "SCHEMA_VERSION",
+    "Hardware",
     "LoadedModel",
     "ModelDiff",
     "ModelGraph",
@@ -27,6 +32,7 @@ __all__ = [
     "StatsTable",
     "TraceError",
     "TraceWarning",
+    "Training",
     "__version__",
     "diff",
     "draw_model",

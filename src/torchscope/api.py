@@ -10,20 +10,24 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from torchscope import roofline
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
+from torchscope.parallel import FSDP, trace_fsdp
 from torchscope.program import trace_program
 from torchscope.progress import progress
+from torchscope.roofline import Hardware
 from torchscope.sources import LoadedModel, load_model
 from torchscope.stats import StatsTable
 from torchscope.trace import build_example, trace_model
+from torchscope.training import Training, as_training
 from torchscope.widget import ORIENTATIONS, ModelView
 
 # What `trace`, `draw_model` and `model_stats` take as the model
 Model = nn.Module | torch.export.ExportedProgram | LoadedModel | str | Path
 
 
-def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five switches
+def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and eight switches
     model: Model,
     input_shape: object = None,
     *,
@@ -33,6 +37,9 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
     dtype: torch.dtype | None = None,
     train: bool = False,
     measure: bool = False,
+    training: bool | Training = False,
+    hardware: str | Hardware | None = None,
+    parallel: FSDP | None = None,
 ) -> ModelGraph:
     """Run ``model`` once and return its layer graph.
 
@@ -65,6 +72,20 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
         also time every node on real tensors (the model's own device, or ``device``): median of
         several runs after a warm-up, in the ``latency_ms`` statistic. Off by default; a meta
         trace reports no latency rather than a made-up one.
+    training
+        ``True`` or a :class:`torchscope.Training` traces one training step on meta instead of a
+        forward: the forward in train mode, the backward and the optimizer's step. Adds saved
+        activations, gradient and optimizer bytes and backward costs per node, and the step's
+        memory timeline and peak (``graph.step``).
+    hardware
+        an accelerator from :data:`torchscope.roofline.HARDWARE` (``"h100-sxm"``, ``"a100-sxm"``,
+        ...) or a :class:`torchscope.Hardware`: adds a roofline estimate per node (``time_ms``, a
+        lower bound: the larger of FLOPs at peak and bytes at full bandwidth), its ``bound``
+        (compute or memory) and, with ``training``, ``backward_time_ms`` and the step's time.
+    parallel
+        a :class:`torchscope.FSDP` runs the training step (``training``, or its defaults) once more
+        under FSDP2 on PyTorch's fake process group: per-rank parameter, gradient, optimizer and
+        peak bytes, and each wrapped block's all-gather and reduce-scatter bytes.
 
     Raises
     ------
@@ -93,8 +114,23 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
             "model must be a torch.nn.Module, a torch.export.ExportedProgram or a model spec such as "
             f"'timm:resnet50' or 'hf:path/to/config.json', got {type(model).__name__}"
         )
+    step = _step_for(as_training(training), parallel, measure=measure)
+    hw = roofline.resolve(hardware)
     example = build_example(input_shape, inputs, kwargs, dtype)
-    return ModelGraph(trace_model(model, example, device, train=train, measure=measure))
+    traced = trace_model(model, example, device, train=train, measure=measure, training=step)
+    traced.hardware = hw
+    if parallel is not None and step is not None:
+        traced.parallel = trace_fsdp(model, example, step, parallel)
+    return ModelGraph(traced)
+
+
+def _step_for(step: Training | None, parallel: object, *, measure: bool) -> Training | None:
+    """Return the training step to trace: the one asked for, or the defaults when ``parallel`` needs one."""
+    if step is not None and measure:
+        raise ValueError("measure=True times a forward on real tensors; it cannot be combined with training=")
+    if parallel is not None and not isinstance(parallel, FSDP):
+        raise TypeError(f"parallel must be a torchscope.FSDP(world_size=...), got {parallel!r}")
+    return Training() if parallel is not None and step is None else step
 
 
 # the keywords `draw_model`, `model_stats` and `save_html` pass on to `trace`, read from its signature

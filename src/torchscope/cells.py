@@ -7,7 +7,9 @@ from collections.abc import Sequence
 
 from torchscope.exports import shape_text
 
-BYTES = {"param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes"}
+BYTES = {"param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes"} | {
+    "saved_bytes", "grad_bytes", "optimizer_bytes", "peak_bytes", "peak_bytes_inference",
+}  # fmt: skip
 
 
 def human(column: str, value: object) -> str:

@@ -20,7 +20,9 @@ called with the ``--kwargs`` JSON object (none by default) and must return a ``t
 ``--batch`` and ``--seq-len`` size the inferred ones.
 
 Each subcommand is a ``_parser`` entry plus one function taking the parsed arguments; those that
-trace a model share :func:`model_options` and :func:`trace_target`.
+trace a model share :func:`model_options` and :func:`trace_target`. ``--training`` (with
+``--optimizer``, ``--precision``, ``--checkpoint``) traces one training step on meta and
+``--hardware`` adds a roofline estimate, as the same keywords of :func:`torchscope.trace` do.
 
 Exit status: 0 on success; 1 when the forward pass failed (the page or table of the graph traced
 up to the failing layer is still written, and stderr names that layer) or the output could not be
@@ -45,8 +47,10 @@ from torchscope.api import trace
 from torchscope.errors import TraceError
 from torchscope.graph import ModelGraph
 from torchscope.progress import Progress
+from torchscope.roofline import HARDWARE
 from torchscope.sources import LoadedModel, SourceError, load_model
 from torchscope.stats import ADDITIVE, OWNED, StatsTable
+from torchscope.training import OPTIMIZERS, PRECISIONS, Training
 from torchscope.widget import ORIENTATIONS, ModelView
 
 
@@ -152,7 +156,34 @@ def model_options(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
         type=_positive_int,
         help="tokens of inferred text inputs (128, at most the config's maximum)",
     )
+    step = model.add_argument_group("training step (on meta) and roofline")
+    step.add_argument("--training", action="store_true", help="trace one training step, not a forward")
+    step.add_argument("--optimizer", choices=OPTIMIZERS, help="the step's optimizer (adamw)")
+    step.add_argument("--precision", choices=PRECISIONS, help="the step's precision (the model's own)")
+    step.add_argument(
+        "--checkpoint", action="append", metavar="MODULE", help="recompute this module path or class"
+    )
+    step.add_argument(
+        "--hardware", choices=list(HARDWARE), help="add a roofline time estimate (a lower bound)"
+    )
     return model
+
+
+def step_options(args: argparse.Namespace) -> dict[str, object]:
+    """Return the ``training`` and ``hardware`` keywords the command's options ask for."""
+    spec = [args.optimizer, args.precision, args.checkpoint]
+    if not args.training and any(v is not None for v in spec):
+        raise CommandError(
+            "--optimizer, --precision and --checkpoint describe a training step: add --training"
+        )
+    training: object = False
+    if args.training:
+        training = Training(
+            optimizer=args.optimizer or "adamw",
+            precision=args.precision or "model",
+            activation_checkpointing=tuple(args.checkpoint or ()),
+        )
+    return {"training": training, "hardware": args.hardware}
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -253,10 +284,12 @@ def trace_target(loaded: LoadedModel, args: argparse.Namespace) -> tuple[ModelGr
         )
     try:
         with Progress(f"tracing {loaded.name}", enabled=_progress(args)):
+            extra = step_options(args) if "training" in args else {}
             if args.input_shape:
                 shapes = [parse_shape(text) for text in args.input_shape]
-                return trace(loaded.model, shapes, device=args.device, dtype=parse_dtype(args.dtype)), None
-            return trace(loaded, device=args.device) if not program else trace(loaded), None
+                dtype = parse_dtype(args.dtype)
+                return trace(loaded.model, shapes, device=args.device, dtype=dtype, **extra), None  # type: ignore[arg-type]  # checked by trace
+            return trace(loaded, device=args.device, **extra) if not program else trace(loaded), None  # type: ignore[arg-type]
     except TraceError as error:
         return error.graph, error
     except (TypeError, ValueError) as error:

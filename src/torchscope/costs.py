@@ -27,6 +27,7 @@ from typing import Any
 
 import torch
 
+from torchscope import formulas_backward as bw
 from torchscope import formulas_flops as fl
 from torchscope import formulas_matmul as mm
 from torchscope.opcost import UNCOUNTED, ZERO, Formula, OpCost, numel
@@ -130,6 +131,8 @@ _FORMULAS[_aten._fft_c2r] = fl.fft(share=0.5, sizes_from_output=True)  # noqa: S
 _FORMULAS[_aten.bucketize] = fl.binary_search(values_position=0, boundaries_position=1)
 _FORMULAS[_aten.searchsorted] = fl.binary_search(values_position=1, boundaries_position=0)
 
+_FORMULAS.update(bw.formulas())  # the backward's ops (a training step's)
+
 # an in-place variant (``index_add_``, ``addmm_``) is its own packet, with the same arguments
 for _packet, _formula in list(_FORMULAS.items()):
     for _in_place in _packets(f"{_base_name(_packet)}_"):
@@ -138,6 +141,7 @@ for _packet, _formula in list(_FORMULAS.items()):
 # Ops of other libraries, by name: their namespaces exist only once the library is imported
 _BY_NAME: dict[str, Formula] = {
     "transformers.grouped_mm_fallback": mm.grouped_mm_fallback,
+    **bw.BY_NAME,
 }
 
 # Ops that only move, copy, reinterpret or create data: no arithmetic.

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import torch
 
-from torchscope import exports, model_explorer, schema, stats
+from torchscope import exports, model_explorer, parallel, roofline, schema, stats, stats_training
 from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
+from torchscope.trace.step_records import StepRecord
 
 if TYPE_CHECKING:
     from torchscope.widget import ModelView
@@ -71,6 +72,11 @@ class ModelGraph:
     def groups(self) -> list[GroupRecord]:
         """Every module-call group, parents before their children."""
         return self.trace.groups
+
+    @property
+    def step(self) -> StepRecord | None:
+        """The traced training step (timeline, peak, per-node state), or None for a forward trace."""
+        return self.trace.step
 
     @property
     def device(self) -> str:
@@ -134,8 +140,11 @@ class ModelGraph:
         """Return the schema payload (see :mod:`torchscope.schema`) that the widget draws."""
         trace = self.trace
         per_node = {n.id: stats.node_stats(n, trace) for n in trace.nodes}
+        bounds = roofline.annotate_nodes(trace, per_node)
         groups = {g.id: g for g in trace.groups}
         totals = stats.totals(trace, per_node)
+        totals.update(roofline.totals(trace, bounds, totals))
+        totals.update(parallel.totals(trace.parallel))
         all_uncounted = stats.uncounted(
             [n.cost.uncounted for n in trace.nodes] + [trace.unattributed.uncounted]
         )
@@ -158,12 +167,15 @@ class ModelGraph:
             model=model,
             columns=[
                 *stats.COLUMNS,
+                *stats_training.columns(trace),
+                *roofline.columns(trace.hardware, training=trace.step is not None),
+                *parallel.columns(trace.parallel),
                 *([stats.LATENCY] if trace.latency_ms is not None else []),
                 schema.Column(key="uncounted", label="Uncounted ops", unit="", kind="text"),
                 *([stats.ESTIMATED] if assumed else []),
             ],
             nodes=[self._node_json(n, per_node[n.id]) for n in trace.nodes],
-            groups=[self._group_json(g, per_node, groups) for g in trace.groups],
+            groups=[self._group_json(g, per_node, groups, bounds) for g in trace.groups],
             edges=[
                 schema.Edge(
                     source=e.source, target=e.target, shape=list(e.tensor.shape), dtype=e.tensor.dtype
@@ -200,9 +212,18 @@ class ModelGraph:
         return result
 
     def _group_json(
-        self, group: GroupRecord, per_node: dict[str, stats.Stats], groups: dict[str, GroupRecord]
+        self,
+        group: GroupRecord,
+        per_node: dict[str, stats.Stats],
+        groups: dict[str, GroupRecord],
+        bounds: roofline.Bounds,
     ) -> schema.Group:
         group_stats = stats.group_stats(group, self.trace, per_node, groups)
+        first_call = "#" not in group.id.removeprefix(group.module_path)
+        group_stats.update(parallel.group_stats(self.trace.parallel, group.module_path, first_call))
+        if bounds:
+            timed = [bounds[n] for n in stats.descendant_nodes(group, groups) if n in bounds]
+            group_stats.update(roofline.stats_of(timed, group_stats))
         result = schema.Group(
             id=group.id,
             op=group.op,

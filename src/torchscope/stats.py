@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from torchscope import schema
+from torchscope import schema, stats_training
 from torchscope.cells import human, markdown_cell, markdown_escape, markdown_row, plain
 
 if TYPE_CHECKING:
@@ -61,7 +61,8 @@ def node_stats(node: NodeRecord, trace: Trace) -> Stats:
     owned = dict.fromkeys(OWNED, 0)
     info = trace.modules.get(node.module_path) if node.kind == "module" else None
     # a module called again owns nothing new: its parameters were shown on its first call
-    if info is not None and "#" not in node.id.removeprefix(node.module_path):
+    first_call = "#" not in node.id.removeprefix(node.module_path)
+    if info is not None and first_call:
         owned = {
             "params": info.params,
             "params_trainable": info.params_trainable,
@@ -75,6 +76,7 @@ def node_stats(node: NodeRecord, trace: Trace) -> Stats:
     return {
         **latency,
         **owned,
+        **stats_training.node_stats(node, trace, first_call=first_call),
         "macs": node.cost.macs,
         "flops": node.cost.flops,
         "activation_bytes": written,
@@ -89,10 +91,10 @@ def group_stats(
     group: GroupRecord, trace: Trace, per_node: dict[str, Stats], groups: dict[str, GroupRecord]
 ) -> Stats:
     """Statistics of one group: its module's subtree for what it owns, sums of its nodes for the rest."""
-    sums = dict.fromkeys(ADDITIVE, 0)
+    sums = dict.fromkeys((*ADDITIVE, *stats_training.ADDITIVE), 0)
     for node_id in _descendant_nodes(group, groups):
         stats = per_node.get(node_id, {})
-        for key in ADDITIVE:
+        for key in sums:
             sums[key] += _count(stats, key)
     latency: Stats = {}
     if trace.latency_ms is not None:
@@ -110,15 +112,18 @@ def group_stats(
         if info is not None
         else dict.fromkeys(OWNED, 0)
     )
-    return {**owned, **sums, **latency}
+    step = stats_training.group_stats(group, trace, sums)
+    return {**owned, **{k: v for k, v in sums.items() if k in ADDITIVE}, **step, **latency}
 
 
 def totals(trace: Trace, per_node: dict[str, Stats]) -> Stats:
     """Whole-model statistics: unique parameters, every ATen op (also those outside nodes)."""
-    sums = dict.fromkeys(ADDITIVE, 0)
+    sums = dict.fromkeys((*ADDITIVE, *stats_training.ADDITIVE), 0)
     for stats in per_node.values():
-        for key in ADDITIVE:
+        for key in sums:
             sums[key] += _count(stats, key)
+    step = stats_training.totals(trace, sums)
+    sums = {k: v for k, v in sums.items() if k in ADDITIVE}
     sums["macs"] += trace.unattributed.macs
     sums["flops"] += trace.unattributed.flops
     root = trace.modules[""]
@@ -130,6 +135,7 @@ def totals(trace: Trace, per_node: dict[str, Stats]) -> Stats:
         "param_bytes": root.total_param_bytes,
         "buffer_bytes": root.total_buffer_bytes,
         **sums,
+        **step,
     }
 
 
@@ -187,14 +193,16 @@ def _itemsize(dtype: str) -> int:
 
 TABLE_KEYS = [
     "name", "type", "input_shapes", "output_shapes", "params", "params_trainable", "macs", "flops",
-    "param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes", "latency_ms",
-    "uncounted", "estimated",
+    "param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes",
+    *stats_training.KEYS, "latency_ms", "uncounted", "estimated",
 ]  # fmt: skip
-# the columns of a trace that took no measurement / made no estimate leave these out
-_OPTIONAL = {"latency_ms": "latency_ms", "estimated": "estimated"}
+# the columns of a trace that took no measurement / made no estimate / traced no step leave these out
+_OPTIONAL = {"latency_ms": "latency_ms", "estimated": "estimated"} | {k: k for k in stats_training.KEYS}
 _TEXT_COLUMNS = ["name", "type", "output_shapes", "params", "macs", "flops", "activation_bytes"]
-_NUMERIC = {*OWNED, *ADDITIVE, "latency_ms"}
-_MARKDOWN_LABELS = {"name": "Name", "type": "Type"} | {c["key"]: c["label"] for c in [*COLUMNS, LATENCY]}
+_NUMERIC = {*OWNED, *ADDITIVE, "latency_ms", *stats_training.KEYS}
+_MARKDOWN_LABELS = {"name": "Name", "type": "Type"} | {
+    c["key"]: c["label"] for c in [*COLUMNS, LATENCY, *stats_training.COLUMNS]
+}
 TENSORWATCH_KEYS = [
     "module name", "input shape", "output shape", "params", "memory(MB)", "MAdd", "Flops",
     "MemRead(B)", "MemWrite(B)",
@@ -316,6 +324,9 @@ class StatsTable:
             lines += ["", "Uncounted ops: " + markdown_escape(", ".join(self.totals["uncounted"]))]
         if self.totals.get("estimated"):
             lines += ["", "≈ Estimated, assuming " + markdown_escape("; ".join(self.totals["estimated"]))]
+        lines += [
+            line for summary in stats_training.summary(self.totals) for line in ("", markdown_escape(summary))
+        ]
         return "\n".join(lines) + "\n"
 
     def sorted_by(self, key: str, *, descending: bool = True) -> StatsTable:
@@ -347,6 +358,7 @@ class StatsTable:
             text.append("uncounted: " + ", ".join(self.totals["uncounted"]))
         if self.totals.get("estimated"):
             text.append("≈ estimated, assuming " + "; ".join(self.totals["estimated"]))
+        text += stats_training.summary(self.totals)
         return "\n".join(text)
 
     def _repr_html_(self) -> str:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from torchscope.schema import NodeKind
+
+if TYPE_CHECKING:
+    from torchscope.parallel import RankRecord
+    from torchscope.roofline import Hardware
+    from torchscope.trace.step_records import StepRecord
 
 # a module call, or a structure (a cache, a ModelOutput) passed in or returned
 GroupKind = Literal["module", "structure"]
@@ -130,3 +135,9 @@ class Trace:
     latency_device: str | None = None
     # what the reader should know about how the model was drawn (e.g. unwrapped from torch.compile)
     notes: list[str] = field(default_factory=list)
+    # the training step (backward, optimizer, memory timeline) when one was traced
+    step: StepRecord | None = None
+    # the accelerator a roofline estimate is made for, when one was asked for
+    hardware: Hardware | None = None
+    # one rank's share of the step under FSDP, when parallel= asked for it
+    parallel: RankRecord | None = None

@@ -36,10 +36,12 @@ from torchscope.trace.preserve import preserved
 from torchscope.trace.recorder import Failure, Recorder
 from torchscope.trace.records import GroupRecord, Trace
 from torchscope.trace.repeats import mark_repeats
+from torchscope.trace.step import trace_step
 from torchscope.trace.structures import structure_groups
 from torchscope.trace.timing import Timer
 from torchscope.trace.values import meta_like, named_modules, named_tensors
 from torchscope.trace.wrappers import unwrap
+from torchscope.training import Training
 
 DEVICES = ("auto", "meta", "cpu", "cuda")
 Modules = list[tuple[str, nn.Module]]  # the model's named_modules(), walked once per trace
@@ -55,25 +57,34 @@ class _NeedsRealTensors(Exception):  # noqa: N818  # internal signal, never seen
         self.finish = finish  # the partial trace, its failing node marked with the message given
 
 
-def trace_model(
+def trace_model(  # noqa: PLR0913  # the model, its inputs, the device and three switches
     model: nn.Module,
     example: Example,
     device: str | torch.device,
     *,
     train: bool = False,
     measure: bool = False,
+    training: Training | None = None,
 ) -> Trace:
     """Trace ``model`` on ``example``; see the module docstring for the device rules.
 
     With ``measure``, the model also runs on real tensors (its own device, or the one asked for)
-    to time every node; see :func:`measure_latency`.
+    to time every node; see :func:`measure_latency`. With ``training``, one training step is
+    traced on meta instead of a forward (see :mod:`.step`).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     model, notes = unwrap(model)
     modules = named_modules(model)
     _require_initialized(modules)
-    trace = _trace(model, modules, example, device, train=train)
+    if training is not None:
+        if _resolve(device) not in (None, torch.device("meta")):
+            raise ValueError(
+                f"training=... traces the step on meta; device={str(device)!r} cannot be used with it"
+            )
+        trace = trace_step(model, modules, example, training)
+    else:
+        trace = _trace(model, modules, example, device, train=train)
     trace.notes = notes
     if measure:
         where = torch.device(trace.device) if trace.device != "meta" else model_device(model)
