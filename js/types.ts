@@ -9,7 +9,7 @@ export const SCHEMA_VERSION = 1;
 export const NODE_KINDS = ["input", "module", "function", "output"] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 /** How a column's values read: counts and bytes are numbers, shapes lists of shapes, text strings. */
-export const COLUMN_KINDS = ["count", "bytes", "shape", "text"] as const;
+export const COLUMN_KINDS = ["count", "bytes", "shape", "text", "value"] as const;
 export type ColumnKind = (typeof COLUMN_KINDS)[number];
 export type StatValue = number | string | number[][] | null;
 export type AttrValue = string | number | boolean | null | number[];

@@ -23,7 +23,7 @@ from torchscope.widget import ORIENTATIONS, ModelView
 Model = nn.Module | torch.export.ExportedProgram | LoadedModel | str | Path
 
 
-def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five switches
+def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and six switches
     model: Model,
     input_shape: object = None,
     *,
@@ -33,6 +33,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
     dtype: torch.dtype | None = None,
     train: bool = False,
     measure: bool = False,
+    values: bool = False,
 ) -> ModelGraph:
     """Run ``model`` once and return its layer graph.
 
@@ -65,13 +66,19 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
         also time every node on real tensors (the model's own device, or ``device``): median of
         several runs after a warm-up, in the ``latency_ms`` statistic. Off by default; a meta
         trace reports no latency rather than a made-up one.
+    values
+        run the pass on real tensors (the model's own device, or ``device``) and summarise what
+        flows through it: per output tensor of every node and per parameter the mean, std, min,
+        max, abs-max, zero fraction, NaN and Inf counts and a histogram (see
+        :meth:`ModelGraph.values`, :meth:`ModelGraph.first_nonfinite`). Inputs made from
+        ``input_shape`` are ``torch.randn`` with seed 0; only summaries are kept, never tensors.
 
     Raises
     ------
     TraceError
         when the forward pass raises; names the module and op, and ``.graph`` holds the partial graph.
     """
-    for name, flag in (("train", train), ("measure", measure)):
+    for name, flag in (("train", train), ("measure", measure), ("values", values)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     given = input_shape is not None or inputs is not None or kwargs is not None
@@ -87,6 +94,8 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
             raise ValueError(
                 "an exported program carries its own example inputs; pass no input_shape or inputs"
             )
+        if values:
+            raise ValueError("values=True runs an nn.Module's forward; an ExportedProgram is read, not run")
         return ModelGraph(trace_program(model))
     if not isinstance(model, nn.Module):
         raise TypeError(
@@ -94,7 +103,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and five 
             f"'timm:resnet50' or 'hf:path/to/config.json', got {type(model).__name__}"
         )
     example = build_example(input_shape, inputs, kwargs, dtype)
-    return ModelGraph(trace_model(model, example, device, train=train, measure=measure))
+    return ModelGraph(trace_model(model, example, device, train=train, measure=measure, values=values))
 
 
 # the keywords `draw_model`, `model_stats` and `save_html` pass on to `trace`, read from its signature
