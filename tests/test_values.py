@@ -363,3 +363,36 @@ def test_a_trace_without_values_says_so() -> None:
         graph.first_nonfinite()
     with pytest.raises(KeyError, match="no node"):
         ts.trace(SmallCNN(), [1, 3, 8, 8], values=True).values("nope")
+
+
+def test_statistics_are_over_the_finite_elements() -> None:
+    class Log(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.log(x)
+
+    x = torch.tensor([[-1.0, 0.0, 0.5, 2.0, 3.0, -2.0, 1.0, 4.0]])
+    graph = ts.trace(Log(), inputs=x, values=True)
+    summary = graph.values("log").outputs[0]
+    assert summary is not None
+    assert (summary.count, summary.finite, summary.nan, summary.inf) == (8, 5, 2, 1)
+    assert_matches(summary, truth(torch.log(x)), "log")
+
+
+def test_model_stats_draw_model_and_the_cli_take_values(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    from torchscope.cli import main  # only this test runs the command
+
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    table = ts.model_stats(model, [3, 4], values=True)
+    relu = next(r for r in table.rows if r["type"] == "ReLU")
+    assert relu["value_min"] == 0
+    assert table.sorted_by("value_zeros").rows[0]["name"] == "1"  # ReLU zeroes what is negative
+    assert "value_mean" not in ts.model_stats(model, [3, 4]).columns
+    view = ts.draw_model(model, [3, 4], values=True)
+    assert view.graph["model"]["values"]["origin"] is None
+    target = ["torch.nn:Linear", "--kwargs", '{"in_features": 3, "out_features": 4}', "--input-shape", "2,3"]
+    assert main(["stats", *target, "--values", "--csv", str(tmp_path / "t.csv")]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split()
+    assert header[-6:] == ["value_mean", "value_std", "value_absmax", "value_zeros", "value_nan", "value_inf"]
+    assert "value_inf" in (tmp_path / "t.csv").read_text().splitlines()[0]
