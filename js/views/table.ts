@@ -29,6 +29,8 @@ interface TableColumn {
   signed?: boolean;
 }
 
+/** The statistics of a values trace shown from the start (the chooser offers min, max, zeros too). */
+const VALUE_COLUMNS = ["value_mean", "value_std", "value_absmax", "value_nan", "value_inf"];
 const DEFAULT_COLUMNS = new Set([
   "op",
   "label",
@@ -90,10 +92,11 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
 
   let flat = false;
   let sort: Sort | null = null;
-  // a diff shows its deltas from the start
+  // a diff shows its deltas from the start, a values trace what flowed through
   let shown = new Set<string>([
     ...DEFAULT_COLUMNS,
     ...(store.current.graph.diff === undefined ? [] : DIFF_COLUMNS),
+    ...(store.current.graph.model.values === undefined ? [] : VALUE_COLUMNS),
   ]);
   let rows: Row[] = [];
   let derivedFrom: unknown[] = [];

@@ -132,6 +132,27 @@ describe("the symmetric log axis", () => {
   });
 });
 
+describe("value columns in the table", () => {
+  it("sort by a measured value and show it to four digits", () => {
+    const graph = goldenPayload();
+    (graph.nodes[3] as (typeof graph.nodes)[number]).stats.value_absmax = -0.000_012_3;
+    const { el } = renderWidget(
+      new FakeModel({ graph, expanded: ["blocks", "blocks.0", "blocks.1"] }),
+    );
+    el.querySelector<HTMLButtonElement>('[data-action="table-mode"]')?.click(); // flat
+    const head = [...el.querySelectorAll<HTMLElement>(".ts-head-cell")].find(
+      (c) => c.dataset.key === "value_absmax",
+    );
+    head?.click();
+    const order = [...el.querySelectorAll<HTMLElement>(".ts-row")].map((r) => r.dataset.rowId);
+    expect(order.slice(0, 3)).toEqual(["blocks.1.conv", "blocks.0.conv", "add#1"]);
+    const cells = [...el.querySelectorAll<HTMLElement>(".ts-row .ts-cell")].filter(
+      (c) => c.dataset.key === "value_absmax",
+    );
+    expect(cells.slice(0, 3).map((c) => c.textContent)).toEqual(["3", "2.5", "-1.23e-5"]);
+  });
+});
+
 describe("histograms in the details panel", () => {
   it("come from the node's outputs, its producers' outputs, and its parameters", () => {
     const graph = goldenPayload();
