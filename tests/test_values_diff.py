@@ -124,3 +124,16 @@ def test_one_side_without_values_is_refused() -> None:
     assert plain.value_changes is None
     with pytest.raises(ValueError, match="values=True"):
         plain.largest_value_changes()
+
+
+def test_a_shift_of_every_element_is_measured_too() -> None:
+    # a change of one sign everywhere: only the sketch's random signs keep it from adding up
+    a = mlp()
+    b = copy.deepcopy(a)
+    with torch.no_grad():
+        b[5].bias.add_(0.01)
+    x = torch.randn(64, 32)
+    d = ts.diff(a, b, inputs=x, values=True)
+    assert d.value_changes is not None
+    exact = exact_changes(a, b, x, x)["5"]
+    assert d.value_changes["5"] == pytest.approx(exact, rel=0.25)

@@ -5,9 +5,10 @@ shapes), the kind, the op type, an attribute, the input or output tensors (shape
 module's ``repr``, the error, or a statistic. A pair of groups is ``changed`` when its type or a
 statistic differs, or when anything inside it (on either side) is not ``same``: groups roll up
 what changed below them. Measured latency never decides a status (two timings always differ), but
-its delta is still reported; nor do the values a run saw (``values=True``): their relative
-change is a column of its own (:mod:`torchscope.diff.values`). A member only in b is ``added``, only in a ``removed``, with all it
-holds; a wrapper (see :mod:`torchscope.diff.align`) is added or removed and marked as one.
+its delta is still reported; nor do the values a run saw (``values=True``): their relative change
+is a column of its own (:mod:`torchscope.diff.values`). A member only in b is ``added``, only in a
+``removed``, with all it holds; a wrapper (see :mod:`torchscope.diff.align`) is added or removed
+and marked as one.
 """
 
 from __future__ import annotations

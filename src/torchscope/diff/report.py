@@ -70,7 +70,7 @@ def text(diff: ModelDiff) -> str:
 
 
 def _totalled(diff: ModelDiff) -> list[str]:
-    """The numeric columns that have a model total on either side (NaN counts have none)."""
+    """Return the numeric columns with a model total on either side (NaN counts have none)."""
     return [k for k in diff.numeric_keys if k in diff.a["totals"] or k in diff.b["totals"]]
 
 
