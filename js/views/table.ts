@@ -5,43 +5,30 @@
  * Selection, hover and expansion go through the store, so the diagram and Python follow.
  */
 
-import { formatShare, formatStat } from "../format";
-import { formatDelta, isDelta, shadingScale } from "../graph/diff";
+import { formatShare } from "../format";
+import { shadingScale } from "../graph/diff";
 import { filterRows, flatRows, type Row, type Sort, sortRows, treeRows } from "../graph/rows";
 import type { Store, ViewState } from "../store";
-import type { Column, StatValue } from "../types";
+import type { StatValue } from "../types";
 import { DIFF_COLUMNS, differencesSwitch, differingRows, rowStatus } from "./compare";
 import { button } from "./dom";
+import { cellFor, decorateName, markEstimated, number, type TableColumn } from "./table-cells";
+import {
+  allColumns,
+  DEFAULT_COLUMNS,
+  leastWidth,
+  renderChooser,
+  renderFoot,
+  renderHead,
+  shareKey,
+  VALUE_COLUMNS,
+} from "./table-head";
+import { rowKeyActions } from "./table-keys";
 
 /** Row height in pixels: fixed, so the window of rows in view is a division away. */
 export const ROW_HEIGHT = 24;
 /** Rows drawn beyond each edge of the view, so a fast scroll does not show gaps. */
 const OVERSCAN = 8;
-
-interface TableColumn {
-  key: string;
-  label: string;
-  /** A statistic column of the payload, or one of the table's own (type, name, share). */
-  column: Column | null;
-  width: string;
-  numeric: boolean;
-  /** A diff's delta column: its numbers carry a sign. */
-  signed?: boolean;
-}
-
-/** The statistics of a values trace shown from the start (the chooser offers min, max, zeros too). */
-const VALUE_COLUMNS = ["value_mean", "value_std", "value_absmax", "value_nan", "value_inf"];
-const DEFAULT_COLUMNS = new Set([
-  "op",
-  "label",
-  "output_shapes",
-  "params",
-  "macs",
-  "flops",
-  "activation_bytes",
-  "latency_ms",
-  "share",
-]);
 
 export interface TableHandle {
   element: HTMLElement;
@@ -117,85 +104,19 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
     return true;
   };
 
-  const shareKey = (state: ViewState): string => {
-    const numeric = (key: string | undefined): boolean =>
-      state.graph.columns.some((c) => c.key === key && (c.kind === "count" || c.kind === "bytes"));
-    if (numeric(sort?.key)) return sort?.key ?? "flops";
-    return numeric(state.metric) ? state.metric : "flops";
-  };
-
   const buildColumns = (state: ViewState): void => {
-    const stat = state.graph.columns
-      .filter((c) => c.kind !== "text")
-      .map(
-        (c): TableColumn => ({
-          key: c.key,
-          label: c.label,
-          column: c,
-          width: c.kind === "shape" ? "minmax(120px, 1.2fr)" : "minmax(80px, 0.8fr)",
-          numeric: c.kind !== "shape",
-          signed: isDelta(state.graph, c.key),
-        }),
-      );
-    const share = state.graph.columns.find((c) => c.key === shareKey(state));
-    const all: TableColumn[] = [
-      { key: "op", label: "Type", column: null, width: "minmax(110px, 1fr)", numeric: false },
-      { key: "label", label: "Name", column: null, width: "minmax(180px, 2fr)", numeric: false },
-      ...stat,
-      {
-        key: "share",
-        label: `% ${share?.label ?? "FLOPs"}`,
-        column: null,
-        width: "minmax(70px, 0.6fr)",
-        numeric: true,
-      },
-    ];
+    const all = allColumns(state, sort);
     columns = all.filter((c) => shown.has(c.key));
     root.style.setProperty("--ts-table-columns", columns.map((c) => c.width).join(" "));
-    // rows are positioned absolutely, so the lines carry the width that scrolls sideways
-    const least = columns.reduce((sum, c) => sum + Number(/\d+/.exec(c.width)?.[0] ?? 80), 0);
-    root.style.setProperty("--ts-table-min", `${least}px`);
-    choices.replaceChildren(
-      ...all.map((c) => {
-        const label = document.createElement("label");
-        const box = document.createElement("input");
-        box.type = "checkbox";
-        box.checked = shown.has(c.key);
-        box.dataset.column = c.key;
-        box.addEventListener("change", () => {
-          shown = new Set(shown);
-          if (box.checked) shown.add(c.key);
-          else shown.delete(c.key);
-          update(store.current);
-        });
-        label.append(box, document.createTextNode(` ${c.label}`));
-        return label;
-      }),
-    );
-    head.replaceChildren(
-      ...columns.map((c) => {
-        const cell = document.createElement("div");
-        cell.className = `ts-cell ts-head-cell${c.numeric ? " ts-num" : ""}`;
-        cell.dataset.key = c.key;
-        cell.setAttribute("role", "columnheader");
-        const active = sort?.key === c.key;
-        cell.setAttribute(
-          "aria-sort",
-          active ? (sort?.descending ? "descending" : "ascending") : "none",
-        );
-        cell.textContent = `${c.label}${active ? (sort?.descending ? " ▼" : " ▲") : ""}`;
-        cell.title = `Sort by ${c.label}`;
-        if (c.key !== "share") cell.addEventListener("click", () => sortBy(c));
-        return cell;
-      }),
-    );
-    const totals = state.graph.totals;
-    foot.replaceChildren(
-      ...columns.map((c) => {
-        const value = c.key === "label" ? "Total" : c.key === "share" ? "100%" : totals[c.key];
-        return markEstimated(cellFor(c, value, totals[c.key], null), c, estimates(totals));
-      }),
-    );
+    root.style.setProperty("--ts-table-min", `${leastWidth(columns)}px`);
+    renderChooser(choices, all, shown, (key, show) => {
+      shown = new Set(shown);
+      if (show) shown.add(key);
+      else shown.delete(key);
+      update(store.current);
+    });
+    renderHead(head, columns, sort, sortBy);
+    renderFoot(foot, columns, state);
   };
 
   const sortBy = (c: TableColumn): void => {
@@ -227,7 +148,7 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
             key,
             rows.filter((r) => r.kind !== "container").map((r) => number(r.stats[key])),
           );
-    const share = shareKey(state);
+    const share = shareKey(state, sort);
     const total = number(state.graph.totals[share]);
     const fragment = document.createDocumentFragment();
     for (let i = first; i < last; i += 1) {
@@ -331,28 +252,7 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
     const state = store.current;
     const box = state.visible.representative.get(state.selected);
     const index = rows.findIndex((r) => r.select === state.selected || (!flat && r.id === box));
-    const row = rows[index];
-    const go = (i: number): void => {
-      const next = rows[Math.min(rows.length - 1, Math.max(0, i))];
-      if (next !== undefined) store.select(next.select);
-    };
-    const actions: Record<string, () => void> = {
-      ArrowDown: () => go(index + 1),
-      ArrowUp: () => go(index < 0 ? 0 : index - 1),
-      Home: () => go(0),
-      End: () => go(rows.length - 1),
-      ArrowRight: () => {
-        if (row?.toggle === "expand") store.toggle(row.id);
-      },
-      ArrowLeft: () => {
-        if (row?.toggle === "collapse") store.toggle(row.id);
-        else if (row?.parent != null) store.select(row.parent);
-      },
-      Enter: () => {
-        if (row?.toggle != null) store.toggle(row.id);
-      },
-    };
-    const run = actions[event.key];
+    const run = rowKeyActions(rows, index, store)[event.key];
     if (run === undefined) return;
     event.preventDefault();
     event.stopPropagation();
@@ -384,69 +284,4 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
       root.remove();
     },
   };
-}
-
-function number(value: StatValue | undefined): number | undefined {
-  return typeof value === "number" ? value : undefined;
-}
-
-/** One cell: the humanised value, the exact one on hover, shaded when it is the metric's column. */
-function cellFor(
-  c: TableColumn,
-  value: StatValue | undefined,
-  exact: StatValue | undefined,
-  strength: number | null,
-): HTMLElement {
-  const cell = document.createElement("div");
-  cell.className = `ts-cell${c.numeric ? " ts-num" : ""}`;
-  cell.setAttribute("role", "gridcell");
-  cell.dataset.key = c.key;
-  cell.textContent =
-    c.column === null
-      ? value === undefined || value === null
-        ? ""
-        : String(value)
-      : (c.signed ? formatDelta : formatStat)(c.column, value);
-  if (typeof exact === "number") {
-    cell.title = `${exact.toLocaleString("en-US")}${c.column?.unit ? ` ${c.column.unit}` : ""}`;
-  } else if (cell.textContent !== "") {
-    cell.title = cell.textContent;
-  }
-  if (strength !== null) {
-    // a delta that went down is shaded in the cool colour
-    const colour = strength < 0 ? "--ts-cool" : "--ts-heat";
-    cell.style.background = `color-mix(in srgb, var(${colour}) ${Math.round(Math.abs(strength) * 100)}%, transparent)`;
-    cell.dataset.metricStrength = String(Math.round(strength * 100));
-  }
-  return cell;
-}
-
-/** The name cell of a tree row: indented by depth, with the group's expand/collapse handle. */
-/** Counts that rest on an assumption read `≈`, and say which in their tooltip. */
-function markEstimated(
-  cell: HTMLElement,
-  c: TableColumn,
-  assumptions: readonly string[],
-): HTMLElement {
-  if (assumptions.length === 0 || (c.key !== "macs" && c.key !== "flops")) return cell;
-  cell.textContent = `≈${cell.textContent ?? ""}`;
-  cell.title = `${cell.title}\nestimated, assuming ${assumptions.join("; ")}`;
-  cell.classList.add("ts-estimated");
-  return cell;
-}
-
-function estimates(totals: Record<string, StatValue>): string[] {
-  const listed = totals.estimated;
-  return typeof listed === "string" && listed !== "" ? listed.split("; ") : [];
-}
-
-function decorateName(cell: HTMLElement, row: Row): void {
-  cell.style.paddingLeft = `${6 + row.depth * 14}px`;
-  if (row.toggle === null) return;
-  const handle = document.createElement("span");
-  handle.className = "ts-toggle";
-  handle.dataset.action = "toggle";
-  handle.textContent = row.toggle === "collapse" ? "▾ " : "▸ ";
-  handle.title = row.toggle === "collapse" ? "Collapse" : "Expand";
-  cell.prepend(handle);
 }
