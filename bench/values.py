@@ -47,7 +47,9 @@ def _median_seconds(run: Callable[[], object], device: torch.device) -> float:
 
 def main(where: str = "cpu") -> None:
     device = torch.device(where)
-    print(f"{'model':<20} {'nodes':>6} {'B/node':>8} {'B/node values':>14} {'added':>7} {'time / forward':>15}")
+    print(
+        f"{'model':<20} {'nodes':>6} {'B/node':>8} {'B/node values':>14} {'added':>7} {'time / forward':>15}"
+    )
     for name, build in MODELS.items():
         model = build().eval().to(device)
         x = torch.randn(SHAPE, device=device)

@@ -19,7 +19,7 @@ ERROR_RED = (0xD3, 0x2F, 0x2F)  # --ts-error, the badges' colour
 
 
 class Block(nn.Module):
-    def __init__(self, logs: bool) -> None:
+    def __init__(self, *, logs: bool) -> None:
         super().__init__()
         self.mix = nn.Linear(16, 16)
         self.logs = logs
@@ -71,9 +71,7 @@ def test_badges_the_jump_and_the_histograms(page: Page, tmp_path: Path) -> None:
     assert _red_pixels(page, embed["x"] + embed["width"], embed["y"]) == 0
 
     page.click('[data-action="first-nonfinite"]')
-    page.wait_for_function(
-        f"() => {PROBE}.status() === 'ready' && {PROBE}.scene().selected === 'body.1.log'"
-    )
+    page.wait_for_function(f"() => {PROBE}.status() === 'ready' && {PROBE}.scene().selected === 'body.1.log'")
     origin = _box(page, "body.1.log")
     assert origin is not None, "the origin is drawn, its group opened"
     assert origin["nonFinite"] == "origin"
