@@ -201,7 +201,8 @@ def _histogram(kept: torch.Tensor, top: torch.Tensor, nonfinite: torch.Tensor) -
     scale = torch.clamp_min(top * LINEAR, 1e-30)  # all zeros: edges still strictly increasing
     folded = torch.linspace(-1, 1, BINS + 1, device=device)
     edges = torch.sign(folded) * scale * torch.expm1(folded.abs() * math.log1p(1 / LINEAR))
-    edges[0], edges[-1] = torch.minimum(edges[0], -top), torch.maximum(edges[-1], top)
+    end = torch.clamp_min(top, 1e-27)  # ±top exactly, not its rounded image: the extremes fall inside
+    edges[0], edges[-1] = -end, end
     slot = torch.bucketize(kept, edges, right=True)  # edges[i-1] <= x < edges[i] → i
     if device.type == "cpu":
         counts = torch.bincount(slot, minlength=BINS + 2).to(torch.float64)
