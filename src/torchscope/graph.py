@@ -166,7 +166,8 @@ class ModelGraph:
             input_shapes=[list(s) for s in trace.input_shapes],
             device=trace.device,
             dtype=trace.dtype,
-            torch_version=torch.__version__,
+            # a plain str: torch.__version__ is a TorchVersion, which marimo sends as an object
+            torch_version=str(torch.__version__),
         )
         if trace.notes:
             model["notes"] = list(trace.notes)

@@ -14,7 +14,8 @@ from playwright.sync_api import Page
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gallery import GALLERY, gallery_view
 
-PROBE = "document.querySelector('.ts-diagram').torchscope"
+# null-safe: a page still loading has no diagram, or one whose probe is not attached yet
+PROBE = "document.querySelector('.ts-diagram')?.torchscope"
 # the test's own list of ops that only reshape, index, cast or create: none may be a box of its own
 # when it counts nothing (the rule the front end follows is written in js/graph/bookkeeping.ts)
 RESHAPING = {
@@ -39,7 +40,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dic
 
 def _open(page: Page, path: Path) -> None:
     page.goto(path.as_uri())
-    page.wait_for_function(f"() => {PROBE}.status() === 'ready'", timeout=60_000)
+    page.wait_for_function(f"() => {PROBE}?.status() === 'ready'", timeout=60_000)
     page.wait_for_timeout(300)
 
 

@@ -20,7 +20,8 @@ from torchscope.bundle import read_bundle
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hostile import HOSTILE, hostile_model
 
-PROBE = "document.querySelector('.ts-diagram').torchscope"
+# null-safe: a page still loading has no diagram, or one whose probe is not attached yet
+PROBE = "document.querySelector('.ts-diagram')?.torchscope"
 
 
 def _open_offline(page: Page, path: Path) -> list[str]:
@@ -34,12 +35,12 @@ def _open_offline(page: Page, path: Path) -> list[str]:
         ),
     )
     page.goto(path.as_uri())
-    page.wait_for_function(f"() => {PROBE}.status() === 'ready'")
+    page.wait_for_function(f"() => {PROBE}?.status() === 'ready'")
     return outside
 
 
 def _box(page: Page, node_id: str) -> dict[str, Any] | None:
-    return page.evaluate(f"id => {PROBE}.status() === 'ready' ? {PROBE}.box(id) : null", node_id)
+    return page.evaluate(f"id => {PROBE}?.status() === 'ready' ? {PROBE}.box(id) : null", node_id)
 
 
 def _click(page: Page, node_id: str, *, toggle: bool = False) -> None:
@@ -84,7 +85,7 @@ def test_saved_page_works_offline_from_file(page: Page, tmp_path: Path, artifact
     page.wait_for_function(f"() => {PROBE}.box('features.1')?.y > {PROBE}.box('features.0')?.y + 1")
     # collapse a group (its handle, at the readable zoom the re-laid-out view opens with)
     _click(page, "features", toggle=True)
-    page.wait_for_function(f"() => {PROBE}.status() === 'ready' && {PROBE}.box('features.0') === null")
+    page.wait_for_function(f"() => {PROBE}?.status() === 'ready' && {PROBE}.box('features.0') === null")
     assert (_box(page, "features") or {}).get("kind") == "group"
     # details of a node
     page.click('[data-action="fit"]')
@@ -97,7 +98,7 @@ def test_svg_and_png_exports(page: Page, tmp_path: Path) -> None:
     view = ts.draw_model(torchvision.models.resnet18(), [1, 3, 224, 224])
     _open_offline(page, view.save_html(tmp_path / "resnet18.html"))
     page.click('[data-action="expand-all"]')
-    page.wait_for_function(f"() => {PROBE}.status() === 'ready' && {PROBE}.all().length > 50")
+    page.wait_for_function(f"() => {PROBE}?.status() === 'ready' && {PROBE}.all().length > 50")
     drawn = page.evaluate(f"{PROBE}.all().map(b => [b.kind, b.op, b.label])")
     with page.expect_download() as svg_download:
         _export(page, "svg")
