@@ -27,6 +27,14 @@ export function formatBytes(value: number): string {
   return `${value} B`;
 }
 
+/** A measured real number (a mean, a std): four significant digits, exponents beyond ~1e±4. */
+export function formatValue(value: number): string {
+  const abs = Math.abs(value);
+  if (abs === 0 || !Number.isFinite(value)) return String(value);
+  if (abs >= 1e5 || abs < 1e-3) return value.toExponential(2);
+  return String(Number(value.toPrecision(4)));
+}
+
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
@@ -37,6 +45,7 @@ export function formatStat(column: Column, value: StatValue | undefined): string
   if (Array.isArray(value)) return value.map((shape) => formatShape(shape)).join(", ");
   if (typeof value === "string") return value;
   if (column.kind === "bytes") return formatBytes(value);
+  if (column.kind === "value") return formatValue(value);
   const text = formatCount(value);
   return column.unit === "" ? text : `${text} ${column.unit}`;
 }

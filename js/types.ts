@@ -9,7 +9,7 @@ export const SCHEMA_VERSION = 1;
 export const NODE_KINDS = ["input", "module", "function", "output"] as const;
 export type NodeKind = (typeof NODE_KINDS)[number];
 /** How a column's values read: counts and bytes are numbers, shapes lists of shapes, text strings. */
-export const COLUMN_KINDS = ["count", "bytes", "shape", "text"] as const;
+export const COLUMN_KINDS = ["count", "bytes", "shape", "text", "value"] as const;
 export type ColumnKind = (typeof COLUMN_KINDS)[number];
 export type StatValue = number | string | number[][] | null;
 export type AttrValue = string | number | boolean | null | number[];
@@ -27,6 +27,43 @@ export interface ModelInfo {
   torch_version: string;
   /** How the model was drawn where that is not obvious (unwrapped from torch.compile, say). */
   notes?: string[];
+  /** Only in a values trace (`values=True`, src/torchscope/flow.py). */
+  values?: ValuesInfo;
+}
+
+/** How a values trace was made and read. */
+export interface ValuesInfo {
+  /** The histograms' linear threshold, as a fraction of each tensor's largest magnitude. */
+  linear: number;
+  /** The seed of the inputs made from shapes; null when every input was given. */
+  seed: number | null;
+  /** The first node, in call order, whose outputs hold a NaN or an Inf. */
+  origin: string | null;
+}
+
+/** Counts of a tensor's finite elements in equal bins of the symmetric log scale over ±absmax. */
+export interface Histogram {
+  absmax: number;
+  counts: number[];
+}
+
+/** One parameter's summary: the output statistics, its L2 norm, and its histogram. */
+export interface ParamValues extends Histogram {
+  name: string;
+  mean: number | null;
+  std: number | null;
+  min: number | null;
+  max: number | null;
+  zeros: number | null;
+  nan: number;
+  inf: number;
+  norm: number;
+}
+
+/** What a values trace saw at a node: a histogram per output, the parameters it first read. */
+export interface NodeValues {
+  outputs: (Histogram | null)[];
+  params: ParamValues[];
 }
 
 export interface Column {
@@ -52,6 +89,8 @@ export interface GraphNode {
   error?: string;
   /** The assumptions, in words, its counts rest on: only in a model estimated on meta. */
   estimated?: string[];
+  /** Only in a values trace: its scalar statistics are columns, in `stats`. */
+  values?: NodeValues;
 }
 
 export interface Group {
@@ -185,6 +224,7 @@ export function validatePayload(value: unknown): Payload {
   nodes.forEach((node, i) => {
     checkNode(node, `nodes[${i}]`, groupIds, columns);
   });
+  checkOrigin(fields(top.model, "model"), nodeIds);
   groups.forEach((group, i) => {
     checkGroup(group, `groups[${i}]`, groupIds, nodeIds, columns);
   });
@@ -215,6 +255,70 @@ function checkModel(value: unknown): void {
       text(note, "model", `.notes[${i}]`);
     }
   }
+  if ("values" in model) {
+    const info = fields(model.values, "model", ".values");
+    if (typeof info.linear !== "number" || !(info.linear > 0)) {
+      throw fault(
+        "model",
+        ".values.linear",
+        `expected a positive number, got ${show(info.linear)}`,
+      );
+    }
+    const seed = info.seed;
+    if (seed !== null && seed !== undefined && !Number.isInteger(seed)) {
+      throw fault("model", ".values.seed", `expected an int or null, got ${show(seed)}`);
+    }
+    if (info.origin !== null && info.origin !== undefined)
+      text(info.origin, "model", ".values.origin");
+  }
+}
+
+/** The origin of the first NaN or Inf, when there is one, is a node. */
+function checkOrigin(model: Fields, nodeIds: ReadonlySet<string>): void {
+  const origin = "values" in model ? fields(model.values, "model", ".values").origin : null;
+  if (origin !== null && origin !== undefined && !nodeIds.has(origin as string)) {
+    throw fault("model", ".values.origin", `${show(origin)} is not a node`);
+  }
+}
+
+function checkNodeValues(value: unknown, at: string): void {
+  const values = fields(value, at, ".values");
+  list(values.outputs, at, ".values.outputs").forEach((histogram, j) => {
+    if (histogram !== null) checkHistogram(histogram, at, `.values.outputs[${j}]`);
+  });
+  list(values.params, at, ".values.params").forEach((item, j) => {
+    const where = `.values.params[${j}]`;
+    const param = checkHistogram(item, at, where);
+    text(param.name, at, `${where}.name`);
+    for (const key of ["mean", "std", "min", "max", "zeros"]) {
+      const v = param[key];
+      if (v !== null && v !== undefined && typeof v !== "number") {
+        throw fault(at, `${where}.${key}`, `expected a number or null, got ${show(v)}`);
+      }
+    }
+    for (const key of ["nan", "inf", "norm"]) {
+      const v = param[key];
+      if (typeof v !== "number" || v < 0) {
+        throw fault(at, `${where}.${key}`, `expected a non-negative number, got ${show(v)}`);
+      }
+    }
+  });
+}
+
+function checkHistogram(value: unknown, at: string, field: string): Fields {
+  const histogram = fields(value, at, field);
+  if (typeof histogram.absmax !== "number" || histogram.absmax < 0) {
+    throw fault(
+      at,
+      `${field}.absmax`,
+      `expected a non-negative number, got ${show(histogram.absmax)}`,
+    );
+  }
+  const counts = list(histogram.counts, at, `${field}.counts`);
+  if (!counts.every((c) => Number.isInteger(c) && (c as number) >= 0)) {
+    throw fault(at, `${field}.counts`, `expected a list of non-negative ints, got ${show(counts)}`);
+  }
+  return histogram;
 }
 
 /** The declared columns: key → kind. */
@@ -261,6 +365,7 @@ function checkNode(
   }
   if ("error" in node) text(node.error, at, ".error");
   checkEstimated(node, at);
+  if ("values" in node) checkNodeValues(node.values, at);
 }
 
 function checkGroup(

@@ -21,6 +21,7 @@ import pytest
 from torch import nn
 
 import torchscope
+from torchscope import stats_training
 from torchscope.stats import TABLE_KEYS, TENSORWATCH_KEYS
 
 HOSTILE_NAME = "a\"b\\c<d>&amp;'слой"
@@ -287,7 +288,11 @@ def test_markdown_lists_uncounted_ops() -> None:
 def test_tensorwatch_columns_of_a_linear_layer() -> None:
     frame = torchscope.model_stats(nn.Sequential(nn.Linear(3, 4)), [2, 3]).to_pandas()
     assert list(frame.columns) == [
-        *[k for k in TABLE_KEYS if k not in ("latency_ms", "estimated")],
+        *[
+            k
+            for k in TABLE_KEYS
+            if k not in ("latency_ms", "estimated", *stats_training.KEYS) and not k.startswith("value_")
+        ],
         *[k for k in TENSORWATCH_KEYS if k != "params"],
     ]
     row = frame.iloc[0]

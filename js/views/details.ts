@@ -5,11 +5,13 @@
  * never markup.
  */
 
-import { formatShape, formatShare, formatStat } from "../format";
+import { formatShape, formatShare, formatStat, formatValue } from "../format";
 import { isDelta } from "../graph/diff";
+import { nodeHistograms, nonFiniteOrigin } from "../graph/values";
 import type { Store, ViewState } from "../store";
 import type { AttrValue, GraphNode, Group, StatValue } from "../types";
 import { comparison } from "./compare";
+import { histogramChart } from "./histogram";
 
 export function renderDetails(el: HTMLElement, store: Store): () => void {
   const panel = document.createElement("aside");
@@ -71,6 +73,9 @@ function nodeDetails(panel: HTMLElement, node: GraphNode, state: ViewState): voi
     .filter((e) => e.target === node.id && e.via.length > 0)
     .map((e) => e.via.map((id) => state.hierarchy.nodes.get(id)?.op ?? id).join(" → "));
   if (riding.length > 0) facts.push(["inputs via", riding.join("; ")]);
+  if (nonFiniteOrigin(state.graph) === node.id) {
+    facts.push(["NaN / Inf", "the first node whose outputs hold one"]);
+  }
   panel.append(
     table(
       "ts-details-facts",
@@ -93,12 +98,31 @@ function nodeDetails(panel: HTMLElement, node: GraphNode, state: ViewState): voi
   ];
   if (tensors.length > 0) panel.append(section("Tensors", table("ts-details-tensors", tensors)));
   panel.append(section("Statistics", statsTable(node.stats, state)));
+  values(panel, node, state);
   if (node.uncounted.length > 0) {
     panel.append(
       section("Uncounted ops", text("div", "ts-details-uncounted", node.uncounted.join(", "))),
     );
   }
   estimated(panel, node.estimated);
+}
+
+/** A values trace's histograms of the node (inputs, outputs, parameters) and its parameters' figures. */
+function values(panel: HTMLElement, node: GraphNode, state: ViewState): void {
+  const charted = nodeHistograms(state.graph, node.id);
+  if (charted.length === 0) return;
+  const linear = state.graph.model.values?.linear ?? 1e-3;
+  const charts = document.createElement("div");
+  charts.className = "ts-details-histograms";
+  for (const one of charted) charts.append(histogramChart(one, linear));
+  panel.append(section("Values (symmetric log scale)", charts));
+  const show = (v: number | null): string => (v === null ? "–" : formatValue(v));
+  const params = (node.values?.params ?? []).map((p): [string, string] => [
+    p.name,
+    `mean ${show(p.mean)} · std ${show(p.std)} · norm ${show(p.norm)} · zeros ${show(p.zeros)}` +
+      (p.nan + p.inf > 0 ? ` · NaN ${p.nan} · Inf ${p.inf}` : ""),
+  ]);
+  if (params.length > 0) panel.append(section("Parameters", table("ts-details-params", params)));
 }
 
 /** The assumptions a node's or group's counts rest on: they are estimates, and this says of what. */

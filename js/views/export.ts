@@ -12,6 +12,8 @@ import { type PathSink, traceArrow, traceEdge } from "./route";
 import type { Scene } from "./scene";
 import {
   type BoxLook,
+  badgeLook,
+  badgePlace,
   boxLook,
   edgeLook,
   MARKER_SIZE,
@@ -145,6 +147,16 @@ export function sceneToSvg(
       out.push(rect({ ...box, x: box.x + offset, y: box.y + offset }, look));
     }
     out.push(rect(box, look), ...text(textRuns(box, 1, measure)));
+  }
+  for (const box of scene.boxes.filter((b) => b.nonFinite !== null && b.kind !== "container")) {
+    const look = badgeLook(box.nonFinite ?? "later", palette);
+    const { x, y, r } = badgePlace(box, 1);
+    out.push(
+      `<circle class="ts-badge" cx="${n(x)}" cy="${n(y)}" r="${n(r)}" fill="${escapeXml(look.fill)}"` +
+        ` stroke="${escapeXml(look.stroke)}" stroke-width="1.5"/>`,
+      `<text x="${n(x)}" y="${n(y + 0.45 * r)}" text-anchor="middle" font-size="${n(1.3 * r)}"` +
+        ` font-weight="700" fill="${escapeXml(look.ink)}">${look.glyph}</text>`,
+    );
   }
   for (const box of scene.boxes.filter((b) => b.selected)) {
     out.push(

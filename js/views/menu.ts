@@ -98,6 +98,8 @@ function key(): HTMLElement {
     ["marker", "◇ bookkeeping ops (view, reshape, cast…) riding on an edge"],
     ["stub", "↳ a tensor that feeds many blocks, drawn once at each"],
     ["failed", "where the traced forward pass failed"],
+    ["nan-origin", "① the first node whose outputs held a NaN or an Inf (values=True)"],
+    ["nan-later", "! a later node whose outputs held one"],
     ["selected", "the selection, with its incoming and outgoing edges"],
   ];
   for (const [kind, text] of entries) {

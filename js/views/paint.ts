@@ -12,6 +12,8 @@ import { midpoint, traceArrow, traceEdge } from "./route";
 import type { Scene, SceneBox, SceneEdge } from "./scene";
 import {
   type BoxLook,
+  badgeLook,
+  badgePlace,
   boxLook,
   edgeLook,
   MARKER_SIZE,
@@ -115,6 +117,7 @@ export function paint(
     strokeBatches({ ...sheet, round: true }, drawn);
   }
 
+  drawBadges(sheet, leaves, palette);
   const measure = canvasMeasure(ctx, palette.font);
   for (const box of [...frames, ...leaves]) {
     drawText(ctx, textRuns(box, t.k, measure), palette);
@@ -314,6 +317,28 @@ function drawMarkers(sheet: Sheet, edges: readonly SceneEdge[], palette: Palette
     ctx.strokeStyle = look.stroke;
     ctx.lineWidth = Math.max(1.2, sheet.hair);
     ctx.stroke();
+  }
+}
+
+/** The NaN/Inf badges, over the boxes' top-right corners (see js/views/style.ts). */
+function drawBadges(sheet: Sheet, boxes: readonly SceneBox[], palette: Palette): void {
+  const { ctx } = sheet;
+  for (const box of boxes) {
+    if (box.nonFinite === null) continue;
+    const look = badgeLook(box.nonFinite, palette);
+    const { x, y, r } = badgePlace(box, sheet.hair);
+    ctx.beginPath();
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
+    ctx.fillStyle = look.fill;
+    ctx.fill();
+    ctx.strokeStyle = look.stroke;
+    ctx.lineWidth = Math.max(1.5, 1.5 * sheet.hair);
+    ctx.stroke();
+    ctx.font = `700 ${Math.round(1.3 * r)}px ${palette.font}`;
+    ctx.fillStyle = look.ink;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText(look.glyph, x, y + 0.05 * r);
   }
 }
 

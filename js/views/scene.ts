@@ -8,6 +8,7 @@ import { formatShape } from "../format";
 import type { Scale } from "../graph/colour";
 import { decorate, shadingScale } from "../graph/diff";
 import { edgeKey, type Layout } from "../graph/layout";
+import { itemMark, type NonFinite, nonFiniteMarks } from "../graph/values";
 import type { Rect } from "../graph/viewport";
 import { drawingOrder, type Entry } from "../graph/visible";
 import type { ViewState } from "../store";
@@ -50,6 +51,8 @@ export interface SceneBox extends Rect {
   strength: number | null;
   /** In a diff: same, changed, added or removed (a fold's, or a collapsed group's, rolled up). */
   status: DiffStatus | null;
+  /** In a values trace: whether it made the first NaN/Inf (or holds the node that did), or another. */
+  nonFinite: NonFinite | null;
   /** How many expanded groups enclose it. */
   depth: number;
   /** Index in `Scene.boxes` just past its last descendant (boxes are in drawing order). */
@@ -105,6 +108,7 @@ export function buildScene(state: ViewState, layout: Layout): Scene {
         : null;
   const boxes: SceneBox[] = [];
   const depthOf = new Map<string, number>();
+  const marks = marksOf(state);
   for (const entry of drawingOrder(state.visible)) {
     const id = entry.kind === "item" ? entry.item.id : entry.container.id;
     const place = layout.boxes.get(id);
@@ -144,6 +148,7 @@ export function buildScene(state: ViewState, layout: Layout): Scene {
       selected: selected === id,
       strength: shading === null ? null : shading.scale.at(shading.value(entry)),
       status: compared?.status ?? null,
+      nonFinite: entry.kind === "item" ? itemMark(entry.item, marks) : null,
       depth,
       end: boxes.length + 1,
     });
@@ -209,6 +214,18 @@ interface Shading {
 }
 
 /** How to shade boxes by the chosen metric, or null when no metric is chosen. */
+const marksCache = new WeakMap<object, Map<string, NonFinite>>();
+
+/** The NaN/Inf marks of the payload, computed once per payload (the scene is rebuilt often). */
+function marksOf(state: ViewState): Map<string, NonFinite> {
+  let marks = marksCache.get(state.graph);
+  if (marks === undefined) {
+    marks = nonFiniteMarks(state.graph, state.hierarchy);
+    marksCache.set(state.graph, marks);
+  }
+  return marks;
+}
+
 function shade(state: ViewState): Shading | null {
   const metric = state.metric;
   const column = state.graph.columns.find((c) => c.key === metric);
@@ -220,11 +237,11 @@ function shade(state: ViewState): Shading | null {
     const { item } = entry;
     if (item.node !== undefined) return number(item.node.stats[metric]);
     if (item.kind === "fold") {
-      // a fold stands for all its blocks: their sum
-      return (item.members ?? []).reduce(
-        (sum, id) => sum + (number(state.hierarchy.groups.get(id)?.stats[metric]) ?? 0),
-        0,
-      );
+      // a fold stands for all its blocks: their sum, or for a measured value the largest
+      const of = (id: string): number => number(state.hierarchy.groups.get(id)?.stats[metric]) ?? 0;
+      const members = item.members ?? [];
+      if (column.kind === "value") return Math.max(...members.map(of));
+      return members.reduce((sum, id) => sum + of(id), 0);
     }
     return number(item.group?.stats[metric]);
   };

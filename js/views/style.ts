@@ -8,6 +8,8 @@
  * box with two (a stack of ×N); inputs and outputs are tinted green; stubs are small dashed pills.
  */
 
+import type { NonFinite } from "../graph/values";
+import type { Rect } from "../graph/viewport";
 import { mix, type Palette } from "./palette";
 import type { SceneBox } from "./scene";
 
@@ -146,4 +148,27 @@ export function markerLook(
   highlighted: boolean,
 ): { fill: string; stroke: string } {
   return { fill: palette.bg, stroke: highlighted ? palette.accent : palette.fn };
+}
+
+/** The NaN/Inf badge on a box that held one: the first such node filled, every later one outlined. */
+export interface BadgeLook {
+  fill: string;
+  stroke: string;
+  /** The glyph's colour, and the glyph: "1" marks the origin, "!" every later box. */
+  ink: string;
+  glyph: string;
+}
+
+export function badgeLook(mark: NonFinite, palette: Palette): BadgeLook {
+  return mark === "origin"
+    ? { fill: palette.error, stroke: palette.bg, ink: palette.bg, glyph: "1" }
+    : { fill: palette.bg, stroke: palette.error, ink: palette.error, glyph: "!" };
+}
+
+/** Badge radius in drawing units at zoom 1; zoomed out it keeps this many screen pixels. */
+export const BADGE_RADIUS = 8;
+
+/** Where a badge sits: centred on the box's top-right corner, at least BADGE_RADIUS pixels wide. */
+export function badgePlace(box: Rect, hair: number): { x: number; y: number; r: number } {
+  return { x: box.x + box.width, y: box.y, r: Math.max(BADGE_RADIUS, BADGE_RADIUS * hair) };
 }

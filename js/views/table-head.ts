@@ -9,7 +9,10 @@ import type { Sort } from "../graph/rows";
 import type { ViewState } from "../store";
 import { cellFor, estimates, markEstimated, type TableColumn } from "./table-cells";
 
-/** The columns a table opens with (a diff adds its deltas). */
+/** The statistics of a values trace shown from the start (the chooser offers min, max, zeros too). */
+export const VALUE_COLUMNS = ["value_mean", "value_std", "value_absmax", "value_nan", "value_inf"];
+
+/** The columns a table opens with (a diff adds its deltas, a values trace what flowed through). */
 export const DEFAULT_COLUMNS: ReadonlySet<string> = new Set([
   "op",
   "label",

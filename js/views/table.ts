@@ -21,6 +21,7 @@ import {
   renderFoot,
   renderHead,
   shareKey,
+  VALUE_COLUMNS,
 } from "./table-head";
 import { rowKeyActions } from "./table-keys";
 
@@ -78,10 +79,11 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
 
   let flat = false;
   let sort: Sort | null = null;
-  // a diff shows its deltas from the start
+  // a diff shows its deltas from the start, a values trace what flowed through
   let shown = new Set<string>([
     ...DEFAULT_COLUMNS,
     ...(store.current.graph.diff === undefined ? [] : DIFF_COLUMNS),
+    ...(store.current.graph.model.values === undefined ? [] : VALUE_COLUMNS),
   ]);
   let rows: Row[] = [];
   let derivedFrom: unknown[] = [];

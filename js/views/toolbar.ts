@@ -5,6 +5,7 @@
  */
 
 import { largest } from "../graph/layout";
+import { nonFiniteOrigin } from "../graph/values";
 import type { Store, ViewState } from "../store";
 import { button, element, options } from "./dom";
 import { renderMenu } from "./menu";
@@ -31,6 +32,16 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
   metric.title = "Colour the boxes by a statistic";
   metric.addEventListener("change", () => store.setMetric(metric.value));
   const menu = renderMenu(el, store);
+  // a values trace with a NaN or an Inf: select (and so reveal and centre) the node that made it
+  const firstNonFinite = action(
+    "first-nonfinite",
+    "First NaN",
+    "Select the first node whose outputs hold a NaN or an Inf",
+    () => {
+      const origin = nonFiniteOrigin(store.current.graph);
+      if (origin !== null) store.select(origin);
+    },
+  );
   bar.append(
     title,
     metric,
@@ -42,6 +53,7 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     }),
     orientation,
     table,
+    firstNonFinite,
     menu.element,
   );
   el.append(bar);
@@ -61,7 +73,7 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     const choices: [string, string][] = [
       ["", "Colour: none"],
       ...state.graph.columns
-        .filter((c) => c.kind === "count" || c.kind === "bytes")
+        .filter((c) => c.kind === "count" || c.kind === "bytes" || c.kind === "value")
         .map((c): [string, string] => [c.key, `Colour: ${c.label}`]),
     ];
     metric.replaceChildren(...options(choices));
@@ -86,6 +98,7 @@ export function renderToolbar(el: HTMLElement, store: Store): () => void {
     orientation.dataset.orientation = state.orientation;
     menu.update(state);
     showTable();
+    firstNonFinite.hidden = nonFiniteOrigin(state.graph) === null;
   };
   update(store.current);
   const unsubscribe = store.subscribe(update);

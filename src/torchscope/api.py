@@ -27,7 +27,7 @@ from torchscope.widget import ORIENTATIONS, ModelView
 Model = nn.Module | torch.export.ExportedProgram | LoadedModel | str | Path
 
 
-def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and eight switches
+def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and nine switches
     model: Model,
     input_shape: object = None,
     *,
@@ -40,6 +40,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and eight
     training: bool | Training = False,
     hardware: str | Hardware | None = None,
     parallel: FSDP | None = None,
+    values: bool = False,
 ) -> ModelGraph:
     """Run ``model`` once and return its layer graph.
 
@@ -86,13 +87,19 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and eight
         a :class:`torchscope.FSDP` runs the training step (``training``, or its defaults) once more
         under FSDP2 on PyTorch's fake process group: per-rank parameter, gradient, optimizer and
         peak bytes, and each wrapped block's all-gather and reduce-scatter bytes.
+    values
+        run the pass on real tensors (the model's own device, or ``device``) and summarise what
+        flows through it: per output tensor of every node and per parameter the mean, std, min,
+        max, abs-max, zero fraction, NaN and Inf counts and a histogram (see
+        :meth:`ModelGraph.values`, :meth:`ModelGraph.first_nonfinite`). Inputs made from
+        ``input_shape`` are ``torch.randn`` with seed 0; only summaries are kept, never tensors.
 
     Raises
     ------
     TraceError
         when the forward pass raises; names the module and op, and ``.graph`` holds the partial graph.
     """
-    for name, flag in (("train", train), ("measure", measure)):
+    for name, flag in (("train", train), ("measure", measure), ("values", values)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     given = input_shape is not None or inputs is not None or kwargs is not None
@@ -104,11 +111,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and eight
             args, keywords = loaded.example()
             inputs, kwargs = (args or None), keywords
     if isinstance(model, torch.export.ExportedProgram):
-        if given:
-            raise ValueError(
-                "an exported program carries its own example inputs; pass no input_shape or inputs"
-            )
-        return ModelGraph(trace_program(model))
+        return _read_program(model, given=given, values=values)
     if not isinstance(model, nn.Module):
         raise TypeError(
             "model must be a torch.nn.Module, a torch.export.ExportedProgram or a model spec such as "
@@ -117,11 +120,20 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and eight
     step = _step_for(as_training(training), parallel, measure=measure)
     hw = roofline.resolve(hardware)
     example = build_example(input_shape, inputs, kwargs, dtype)
-    traced = trace_model(model, example, device, train=train, measure=measure, training=step)
+    traced = trace_model(model, example, device, train=train, measure=measure, training=step, values=values)
     traced.hardware = hw
     if parallel is not None and step is not None:
         traced.parallel = trace_fsdp(model, example, step, parallel)
     return ModelGraph(traced)
+
+
+def _read_program(program: torch.export.ExportedProgram, *, given: bool, values: bool) -> ModelGraph:
+    """Read an exported program's graph: it carries its example inputs, and is never run."""
+    if given:
+        raise ValueError("an exported program carries its own example inputs; pass no input_shape or inputs")
+    if values:
+        raise ValueError("values=True runs an nn.Module's forward; an ExportedProgram is read, not run")
+    return ModelGraph(trace_program(program))
 
 
 def _step_for(step: Training | None, parallel: object, *, measure: bool) -> Training | None:

@@ -152,6 +152,12 @@ def model_options(common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     model.add_argument("--device", default="auto", help="auto (meta when it can), meta, cpu, cuda")
     model.add_argument("--batch", type=_positive_int, default=1, help="batch size of inferred inputs (1)")
     model.add_argument(
+        "--values",
+        action="store_true",
+        help="run on real tensors and record what flows through: per-node mean, std, min, max, "
+        "NaN/Inf counts and histograms (inputs from shapes: torch.randn, seed 0)",
+    )
+    model.add_argument(
         "--seq-len",
         type=_positive_int,
         help="tokens of inferred text inputs (128, at most the config's maximum)",
@@ -282,14 +288,16 @@ def trace_target(loaded: LoadedModel, args: argparse.Namespace) -> tuple[ModelGr
         raise CommandError(
             "--dtype applies to the inputs made from --input-shape; the inferred ones have theirs"
         )
+    if program and args.values:
+        raise CommandError(f"{args.target} is an exported program: it is read, not run; drop --values")
     try:
         with Progress(f"tracing {loaded.name}", enabled=_progress(args)):
-            extra = step_options(args) if "training" in args else {}
+            extra = {**(step_options(args) if "training" in args else {}), "values": args.values}
             if args.input_shape:
                 shapes = [parse_shape(text) for text in args.input_shape]
                 dtype = parse_dtype(args.dtype)
-                return trace(loaded.model, shapes, device=args.device, dtype=dtype, **extra), None  # type: ignore[arg-type]  # checked by trace
-            return trace(loaded, device=args.device, **extra) if not program else trace(loaded), None  # type: ignore[arg-type]
+                return trace(loaded.model, shapes, device=args.device, dtype=dtype, **extra), None
+            return trace(loaded, device=args.device, **extra) if not program else trace(loaded), None
     except TraceError as error:
         return error.graph, error
     except (TypeError, ValueError) as error:

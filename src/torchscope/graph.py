@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import torch
 
-from torchscope import exports, model_explorer, parallel, roofline, schema, stats, stats_training
+from torchscope import exports, flow, model_explorer, parallel, roofline, schema, stats, stats_training
 from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
 from torchscope.trace.step_records import StepRecord
 
@@ -96,6 +96,24 @@ class ModelGraph:
             known = ", ".join(list(self._nodes_by_id)[:8])
             raise KeyError(f"no node {node_id!r}; nodes include {known}, ...") from None
 
+    def values(self, node_id: str) -> flow.NodeValues:
+        """Return what node ``node_id`` produced and read in a values trace (``values=True``).
+
+        ``.outputs`` holds one :class:`~torchscope.trace.records.ValueSummary` per output tensor
+        (mean, std, min, max, absmax, zero fraction, NaN and Inf counts, norm, histogram);
+        ``.params`` the parameters this node was the first to read. Raises ``KeyError`` for an
+        unknown node and ``ValueError`` for a graph traced without values.
+        """
+        self.node(node_id)
+        return flow.node_values(self.trace, node_id)
+
+    def first_nonfinite(self) -> str | None:
+        """Return the id of the first node, in call order, whose outputs hold a NaN or an Inf; or None.
+
+        Raises ``ValueError`` for a graph traced without values.
+        """
+        return flow.first_nonfinite(self.trace)
+
     @cached_property
     def _nodes_by_id(self) -> dict[str, NodeRecord]:
         return {n.id: n for n in self.trace.nodes}
@@ -139,7 +157,7 @@ class ModelGraph:
     def to_json(self) -> schema.Payload:
         """Return the schema payload (see :mod:`torchscope.schema`) that the widget draws."""
         trace = self.trace
-        per_node = {n.id: stats.node_stats(n, trace) for n in trace.nodes}
+        per_node = {n.id: stats.node_stats(n, trace) | flow.node_stats(trace, n.id) for n in trace.nodes}
         bounds = roofline.annotate_nodes(trace, per_node)
         groups = {g.id: g for g in trace.groups}
         totals = stats.totals(trace, per_node)
@@ -162,6 +180,8 @@ class ModelGraph:
         )
         if trace.notes:
             model["notes"] = list(trace.notes)
+        if (values := flow.values_info(trace)) is not None:
+            model["values"] = values
         return schema.Payload(
             schema=schema.SCHEMA_VERSION,
             model=model,
@@ -171,6 +191,7 @@ class ModelGraph:
                 *roofline.columns(trace.hardware, training=trace.step is not None),
                 *parallel.columns(trace.parallel),
                 *([stats.LATENCY] if trace.latency_ms is not None else []),
+                *(flow.COLUMNS if trace.values is not None else []),
                 schema.Column(key="uncounted", label="Uncounted ops", unit="", kind="text"),
                 *([stats.ESTIMATED] if assumed else []),
             ],
@@ -209,6 +230,8 @@ class ModelGraph:
             result["error"] = node.error
         if node.cost.estimated:
             result["estimated"] = list(node.cost.estimated)
+        if (values := flow.payload_values(self.trace, node.id)) is not None:
+            result["values"] = values
         return result
 
     def _group_json(
@@ -218,11 +241,14 @@ class ModelGraph:
         groups: dict[str, GroupRecord],
         bounds: roofline.Bounds,
     ) -> schema.Group:
-        group_stats = stats.group_stats(group, self.trace, per_node, groups)
+        inside = stats.descendant_nodes(group, groups)
+        group_stats = stats.group_stats(group, self.trace, per_node, groups) | flow.group_stats(
+            self.trace, inside
+        )
         first_call = "#" not in group.id.removeprefix(group.module_path)
         group_stats.update(parallel.group_stats(self.trace.parallel, group.module_path, first_call))
         if bounds:
-            timed = [bounds[n] for n in stats.descendant_nodes(group, groups) if n in bounds]
+            timed = [bounds[n] for n in inside if n in bounds]
             group_stats.update(roofline.stats_of(timed, group_stats))
         result = schema.Group(
             id=group.id,
@@ -234,7 +260,6 @@ class ModelGraph:
         )
         if group.repeat_of is not None:
             result["repeat_of"] = group.repeat_of
-        inside = stats.descendant_nodes(group, groups)
         if assumed := stats.estimated(self._nodes_by_id[n].cost.estimated for n in inside):
             result["estimated"] = assumed
         if group.kind == "structure":

@@ -17,8 +17,9 @@ SCHEMA_VERSION = 1
 # Each list of names is declared once, as a Literal; the tuples the checks use are read from it.
 # js/types.ts declares the same lists (NODE_KINDS, COLUMN_KINDS, ORIENTATIONS).
 NodeKind = Literal["input", "module", "function", "output"]
-# how a column's values read: counts and bytes are numbers, shapes lists of shapes, text strings
-ColumnKind = Literal["count", "bytes", "shape", "text"]
+# how a column's values read: counts and bytes are numbers, shapes lists of shapes, text strings,
+# values real numbers of either sign measured in a run (a mean, a std), never shares of a total
+ColumnKind = Literal["count", "bytes", "shape", "text", "value"]
 # the diagram's direction: top to bottom or left to right
 Orientation = Literal["TB", "LR"]
 NODE_KINDS: tuple[str, ...] = get_args(NodeKind)
@@ -48,6 +49,48 @@ class ModelInfo(TypedDict):
     dtype: str
     torch_version: str
     notes: NotRequired[list[str]]
+    values: NotRequired[ValuesInfo]
+
+
+class ValuesInfo(TypedDict):
+    """How a values trace (``values=True``) was made and read: see :mod:`torchscope.flow`.
+
+    ``linear``: the histograms' linear threshold as a fraction of each tensor's largest magnitude;
+    ``seed``: the seed of the inputs made from shapes (None when all were given); ``origin``: the
+    first node in call order whose outputs hold a NaN or an Inf, or None.
+    """
+
+    linear: float
+    seed: int | None
+    origin: str | None
+
+
+class Histogram(TypedDict):
+    """Counts of a tensor's finite elements in equal bins of the symmetric log scale over ±absmax."""
+
+    absmax: float
+    counts: list[int]
+
+
+class ParamValues(Histogram):
+    """One parameter's summary: the output statistics, its L2 norm, and its histogram."""
+
+    name: str
+    mean: float | None
+    std: float | None
+    min: float | None
+    max: float | None
+    zeros: float | None
+    nan: int
+    inf: int
+    norm: float
+
+
+class NodeValues(TypedDict):
+    """What a values trace saw at a node: a histogram per output, the parameters it first read."""
+
+    outputs: list[Histogram | None]
+    params: list[ParamValues]
 
 
 class Column(TypedDict):
@@ -77,6 +120,8 @@ class Node(TypedDict):
     error: NotRequired[str]
     # the assumptions, in words, its counts rest on: present only for a model estimated on meta
     estimated: NotRequired[list[str]]
+    # only in a values trace (its scalar statistics are columns, in ``stats``)
+    values: NotRequired[NodeValues]
 
 
 class Group(TypedDict):
@@ -196,6 +241,7 @@ def validate(payload: object) -> Payload:
             raise SchemaError(f"nodes[{i}].id: {node['id']!r} is also the id of a group")
     for i, node in enumerate(nodes):
         _check_node(node, f"nodes[{i}]", group_ids, columns)
+    _check_origin(_mapping(top["model"], "model"), node_ids)
     members = node_ids | group_ids
     for i, group in enumerate(groups):
         _check_group(group, f"groups[{i}]", group_ids, members, columns)
@@ -217,6 +263,53 @@ def _check_model(value: object) -> None:
     if "notes" in model:
         for i, note in enumerate(_sequence(model["notes"], "model.notes")):
             _string(note, f"model.notes[{i}]")
+    if "values" in model:
+        info = _mapping(model["values"], "model.values")
+        if not _number(info.get("linear")) or not info["linear"] > 0:  # type: ignore[operator]  # a number
+            raise SchemaError(f"model.values.linear: expected a positive number, got {info.get('linear')!r}")
+        seed = info.get("seed")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
+            raise SchemaError(f"model.values.seed: expected an int or null, got {seed!r}")
+        if info.get("origin") is not None:
+            _string(info.get("origin"), "model.values.origin")
+
+
+def _check_origin(model: Mapping[str, object], node_ids: set[str]) -> None:
+    """Check that the origin of the first NaN or Inf, when there is one, is a node."""
+    origin = _mapping(model["values"], "model.values").get("origin") if "values" in model else None
+    if origin is not None and origin not in node_ids:
+        raise SchemaError(f"model.values.origin: {origin!r} is not a node")
+
+
+def _check_node_values(value: object, where: str) -> None:
+    values = _mapping(value, where)
+    for j, histogram in enumerate(_sequence(values.get("outputs"), f"{where}.outputs")):
+        if histogram is not None:
+            _check_histogram(histogram, f"{where}.outputs[{j}]")
+    for j, item in enumerate(_sequence(values.get("params"), f"{where}.params")):
+        at = f"{where}.params[{j}]"
+        param = _check_histogram(item, at)
+        _string(param.get("name"), f"{at}.name")
+        for key in ("mean", "std", "min", "max", "zeros"):
+            if param.get(key) is not None and not _number(param.get(key)):
+                raise SchemaError(f"{at}.{key}: expected a number or null, got {param.get(key)!r}")
+        for key in ("nan", "inf", "norm"):
+            if not _number(param.get(key)) or param[key] < 0:  # type: ignore[operator]  # a number
+                raise SchemaError(f"{at}.{key}: expected a non-negative number, got {param.get(key)!r}")
+
+
+def _check_histogram(value: object, where: str) -> Mapping[str, object]:
+    histogram = _mapping(value, where)
+    if not _number(histogram.get("absmax")) or histogram["absmax"] < 0:  # type: ignore[operator]  # a number
+        raise SchemaError(f"{where}.absmax: expected a non-negative number, got {histogram.get('absmax')!r}")
+    counts = _sequence(histogram.get("counts"), f"{where}.counts")
+    if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+        raise SchemaError(f"{where}.counts: expected a list of non-negative ints, got {counts!r}")
+    return histogram
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check_columns(value: object) -> dict[str, str]:
@@ -254,6 +347,8 @@ def _check_node(node: Mapping[str, object], where: str, group_ids: set[str], col
     if "error" in node:
         _string(node["error"], f"{where}.error")
     _estimated(node, where)
+    if "values" in node:
+        _check_node_values(node["values"], f"{where}.values")
 
 
 def _check_group(

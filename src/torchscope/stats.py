@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from torchscope import schema, stats_training
+from torchscope import flow, schema, stats_training
 from torchscope.cells import human, markdown_cell, markdown_escape, markdown_row, plain
 
 if TYPE_CHECKING:
@@ -194,14 +194,22 @@ def _itemsize(dtype: str) -> int:
 TABLE_KEYS = [
     "name", "type", "input_shapes", "output_shapes", "params", "params_trainable", "macs", "flops",
     "param_bytes", "buffer_bytes", "activation_bytes", "read_bytes", "write_bytes",
-    *stats_training.KEYS, "latency_ms", "uncounted", "estimated",
+    *stats_training.KEYS, "latency_ms", *flow.KEYS, "uncounted", "estimated",
 ]  # fmt: skip
-# the columns of a trace that took no measurement / made no estimate / traced no step leave these out
-_OPTIONAL = {"latency_ms": "latency_ms", "estimated": "estimated"} | {k: k for k in stats_training.KEYS}
+_VALUES = flow.KEYS
+# the columns of a trace that took no measurement / made no estimate / traced no step / saw no
+# values leave these out
+_OPTIONAL = (
+    {"latency_ms": "latency_ms", "estimated": "estimated"}
+    | {k: k for k in stats_training.KEYS}
+    | {k: k for k in _VALUES}
+)
 _TEXT_COLUMNS = ["name", "type", "output_shapes", "params", "macs", "flops", "activation_bytes"]
-_NUMERIC = {*OWNED, *ADDITIVE, "latency_ms", *stats_training.KEYS}
+# what a values trace adds to the text, Markdown and HTML tables (CSV and pandas get every column)
+_TEXT_VALUES = ["value_mean", "value_std", "value_absmax", "value_zeros", "value_nan", "value_inf"]
+_NUMERIC = {*OWNED, *ADDITIVE, "latency_ms", *stats_training.KEYS, *_VALUES}
 _MARKDOWN_LABELS = {"name": "Name", "type": "Type"} | {
-    c["key"]: c["label"] for c in [*COLUMNS, LATENCY, *stats_training.COLUMNS]
+    c["key"]: c["label"] for c in [*COLUMNS, LATENCY, *stats_training.COLUMNS, *flow.COLUMNS]
 }
 TENSORWATCH_KEYS = [
     "module name", "input shape", "output shape", "params", "memory(MB)", "MAdd", "Flops",
@@ -314,11 +322,11 @@ class StatsTable:
         (module names, types) have Markdown's active characters backslash-escaped, ``|``
         included, so a name cannot break the table or turn into a link or HTML.
         """
-        header = [_MARKDOWN_LABELS.get(c, c) for c in _TEXT_COLUMNS]
-        align = ["---:" if c in _NUMERIC else ":---" for c in _TEXT_COLUMNS]
+        header = [_MARKDOWN_LABELS.get(c, c) for c in self._shown()]
+        align = ["---:" if c in _NUMERIC else ":---" for c in self._shown()]
         lines = [markdown_row(header), markdown_row(align)]
-        lines += [markdown_row([_cell(c, row, markdown_cell) for c in _TEXT_COLUMNS]) for row in self.rows]
-        total = [_cell(c, self.totals, markdown_cell) for c in _TEXT_COLUMNS]
+        lines += [markdown_row([_cell(c, row, markdown_cell) for c in self._shown()]) for row in self.rows]
+        total = [_cell(c, self.totals, markdown_cell) for c in self._shown()]
         lines.append(markdown_row(["**total**", *total[1:]]))
         if self.totals.get("uncounted"):
             lines += ["", "Uncounted ops: " + markdown_escape(", ".join(self.totals["uncounted"]))]
@@ -342,9 +350,13 @@ class StatsTable:
         with_value.sort(key=lambda r: r[key], reverse=descending)
         return StatsTable([*with_value, *without], self.totals, list(self.columns))
 
+    def _shown(self) -> list[str]:
+        """Return the columns of the text, Markdown and HTML tables (a values trace adds some)."""
+        return _TEXT_COLUMNS + [k for k in _TEXT_VALUES if k in self.columns]
+
     def __str__(self) -> str:
-        cells = [[_cell(c, row, human) for c in _TEXT_COLUMNS] for row in [*self.rows, self.totals]]
-        widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(_TEXT_COLUMNS)]
+        cells = [[_cell(c, row, human) for c in self._shown()] for row in [*self.rows, self.totals]]
+        widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(self._shown())]
 
         def line(values: Sequence[str]) -> str:
             return "  ".join(
@@ -353,7 +365,7 @@ class StatsTable:
             ).rstrip()
 
         rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
-        text = [line(_TEXT_COLUMNS), rule, *(line(r) for r in cells[:-1]), rule, line(cells[-1])]
+        text = [line(self._shown()), rule, *(line(r) for r in cells[:-1]), rule, line(cells[-1])]
         if self.totals.get("uncounted"):
             text.append("uncounted: " + ", ".join(self.totals["uncounted"]))
         if self.totals.get("estimated"):
@@ -362,9 +374,9 @@ class StatsTable:
         return "\n".join(text)
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in _TEXT_COLUMNS)
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self._shown())
         body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_cell(c, row, human))}</td>" for c in _TEXT_COLUMNS) + "</tr>"
+            "<tr>" + "".join(f"<td>{html.escape(_cell(c, row, human))}</td>" for c in self._shown()) + "</tr>"
             for row in [*self.rows, self.totals]
         )
         note = ""

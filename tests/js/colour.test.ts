@@ -61,6 +61,8 @@ describe("colour by metric", () => {
       "",
       "params",
       "activation_bytes",
+      "value_absmax",
+      "value_nan",
     ]);
     if (select === null) throw new Error("no metric select");
     select.value = "activation_bytes";

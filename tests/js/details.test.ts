@@ -55,6 +55,8 @@ describe("the details panel", () => {
     expect(rows(el, ".ts-details-stats")).toEqual([
       ["Params", "112", "43.1%"],
       ["Activations", "2.00 KiB", "33.3%"],
+      ["Abs max", "2.5", ""],
+      ["NaNs", "0", ""],
     ]);
   });
 

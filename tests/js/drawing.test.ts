@@ -57,6 +57,7 @@ function box(overrides: Partial<SceneBox>): SceneBox {
     selected: false,
     strength: null,
     status: null,
+    nonFinite: null,
     depth: 0,
     end: 1,
     x: 0,

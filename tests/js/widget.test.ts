@@ -64,10 +64,10 @@ describe("the widget rendered with a fake model", () => {
   it("explains its shapes in a key", () => {
     const { el } = renderWidget(new FakeModel());
     const items = [...el.querySelectorAll(".ts-key-item")].map((i) => i.textContent ?? "");
-    expect(items).toHaveLength(10);
+    expect(items).toHaveLength(12);
     expect(items.some((t) => t.includes("×N identical blocks"))).toBe(true);
     expect(items.some((t) => t.includes("bookkeeping ops"))).toBe(true);
-    expect(el.querySelectorAll(".ts-key .ts-swatch")).toHaveLength(10);
+    expect(el.querySelectorAll(".ts-key .ts-swatch")).toHaveLength(12);
   });
 
   it("writes the toolbar toggle back as `orientation`", () => {

@@ -5,8 +5,10 @@ shapes), the kind, the op type, an attribute, the input or output tensors (shape
 module's ``repr``, the error, or a statistic. A pair of groups is ``changed`` when its type or a
 statistic differs, or when anything inside it (on either side) is not ``same``: groups roll up
 what changed below them. Measured latency never decides a status (two timings always differ), but
-its delta is still reported. A member only in b is ``added``, only in a ``removed``, with all it
-holds; a wrapper (see :mod:`torchscope.diff.align`) is added or removed and marked as one.
+its delta is still reported; nor do the values a run saw (``values=True``): their relative change
+is a column of its own (:mod:`torchscope.diff.values`). A member only in b is ``added``, only in a
+``removed``, with all it holds; a wrapper (see :mod:`torchscope.diff.align`) is added or removed
+and marked as one.
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from torchscope import schema
+from torchscope import flow, schema
 from torchscope.diff.align import Alignment
 from torchscope.diff.tree import Side, key
 
 Status = Literal["same", "changed", "added", "removed"]
 STATUSES: tuple[Status, ...] = ("same", "changed", "added", "removed")
 
-# statistics that never make a member "changed": a timing differs on every run, and the shapes
-# are compared as the node's tensors (with their dtypes)
-_NOT_COMPARED = frozenset({"latency_ms", "input_shapes", "output_shapes"})
+# statistics that never make a member "changed": a timing differs on every run, so do the values
+# a run saw (their change has a column of its own), and the shapes are compared as the node's
+# tensors (with their dtypes)
+_NOT_COMPARED = frozenset({"latency_ms", "input_shapes", "output_shapes", *flow.KEYS})
 # the field that says a group changed because of what it holds, not of its own facts
 CONTENTS = "contents"
 

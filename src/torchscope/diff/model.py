@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from torchscope import schema
 from torchscope.diff import report
+from torchscope.diff import values as value_diff
 from torchscope.diff.align import align
 from torchscope.diff.compare import CONTENTS, Change, Entry, Status, compare
 from torchscope.diff.payload import Merger, delta, sides
@@ -15,6 +16,7 @@ from torchscope.diff.tree import Side
 
 if TYPE_CHECKING:
     from torchscope.diff.widget import DiffView
+    from torchscope.trace.records import Trace
 
 Row = dict[str, Any]
 _NUMERIC_KINDS = ("count", "bytes")
@@ -28,7 +30,13 @@ class ModelDiff:
     as the merged diagram (:meth:`draw`).
     """
 
-    def __init__(self, a: schema.Payload, b: schema.Payload, names: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        a: schema.Payload,
+        b: schema.Payload,
+        names: tuple[str, str] | None = None,
+        traces: tuple[Trace, Trace] | None = None,
+    ) -> None:
         self.a = schema.validate(a)
         self.b = schema.validate(b)
         self.names: tuple[str, str] = names if names is not None else _default_names(a, b)
@@ -38,11 +46,26 @@ class ModelDiff:
         # every entry in merged drawing order (a wrapper left empty has no box, but still a row)
         self._entries = sorted(self._merger.entries.items(), key=lambda item: self._merger.sequence[item[0]])
         self._sides = (side_a, side_b)
+        pairs = {
+            m: (e.a, e.b)
+            for m, e in self._merger.entries.items()
+            if not e.is_group and e.a is not None and e.b is not None
+        }
+        # two values traces: how far each node's outputs moved (see torchscope.diff.values)
+        self.value_changes: dict[str, float | None] | None = (
+            None if traces is None else value_diff.changes(*traces, pairs)
+        )
 
     @cached_property
     def payload(self) -> schema.Payload:
         """The merged payload the widget draws (b's graph with a's removed members drawn in)."""
-        return schema.validate(self._merger.payload())
+        merged = self._merger.payload()
+        if self.value_changes is not None:
+            merged["columns"].append(value_diff.COLUMN)
+            for node in merged["nodes"]:
+                if (change := self.value_changes.get(node["id"])) is not None:
+                    node["stats"][value_diff.COLUMN["key"]] = float(f"{change:.4g}")
+        return schema.validate(merged)
 
     # -- what changed -------------------------------------------------------------------------
 
@@ -136,7 +159,19 @@ class ModelDiff:
             row[f"{key}_delta"] = delta(base_a, base_b, key)
         row["output_shapes_a"] = stats_a.get("output_shapes") if entry.a is not None else None
         row["output_shapes_b"] = stats_b.get("output_shapes") if entry.b is not None else None
+        if self.value_changes is not None:
+            row["value_change"] = self.value_changes.get(member)
         return row
+
+    def largest_value_changes(self, count: int = 10) -> list[tuple[str, float]]:
+        """Return the ``count`` nodes whose outputs moved most (merged id, relative L2 change).
+
+        Only for a diff of two values traces; raises ``ValueError`` otherwise.
+        """
+        if self.value_changes is None:
+            raise ValueError("diff two graphs traced with values=True to compare their values")
+        known = [(m, c) for m, c in self.value_changes.items() if c is not None]
+        return sorted(known, key=lambda item: -item[1])[:count]
 
     def differences(self) -> list[Row]:
         """Return the rows a reader needs: each added or removed subtree once, every changed node.

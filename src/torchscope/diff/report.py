@@ -25,6 +25,7 @@ _DELTA_KEYS = ("params", "macs", "flops", "activation_bytes")
 _SIGNS = {"same": "=", "changed": "~", "added": "+", "removed": "-"}
 # at most this many differences in str(); to_markdown and to_csv list them all
 _TEXT_LIMIT = 40
+_VALUES_LIMIT = 10  # nodes listed by how far their outputs moved
 
 
 def summary(diff: ModelDiff) -> str:
@@ -50,8 +51,12 @@ def text(diff: ModelDiff) -> str:
     """Return the report ``str(diff)`` prints."""
     name_a, name_b = diff.names
     head = ["", name_a, name_b, "Δ", "ratio"]
-    totals = [[_LABELS.get(k, k), *_total_cells(diff, k)] for k in diff.numeric_keys]
+    totals = [[_LABELS.get(k, k), *_total_cells(diff, k)] for k in _totalled(diff)]
     lines = [f"{name_a} → {name_b}: {summary(diff)}", "", *_columns([head, *totals], right_from=1)]
+    if diff.value_changes is not None:
+        moved = [[member, f"{change:.3g}"] for member, change in diff.largest_value_changes(_VALUES_LIMIT)]
+        lines += ["", "largest relative L2 change of the outputs:"]
+        lines += ["  " + line for line in _columns([["node", "‖b − a‖ / ‖a‖"], *moved], right_from=1)]
     differences = diff.differences()
     if differences:
         lines += ["", f"differences ({len(differences)}):"]
@@ -64,12 +69,21 @@ def text(diff: ModelDiff) -> str:
     return "\n".join(lines)
 
 
+def _totalled(diff: ModelDiff) -> list[str]:
+    """Return the numeric columns with a model total on either side (NaN counts have none)."""
+    return [k for k in diff.numeric_keys if k in diff.a["totals"] or k in diff.b["totals"]]
+
+
 def markdown(diff: ModelDiff) -> str:
     """Return the totals and every difference as GitHub-flavoured Markdown tables."""
     name_a, name_b = (markdown_escape(n) for n in diff.names)
     lines = [f"**{name_a} → {name_b}**: {markdown_escape(summary(diff))}", ""]
     lines += [_md_row(["", name_a, name_b, "Δ", "ratio"]), _md_row([":---", "---:", "---:", "---:", "---:"])]
-    lines += [_md_row([_LABELS.get(k, k), *_total_cells(diff, k)]) for k in diff.numeric_keys]
+    lines += [_md_row([_LABELS.get(k, k), *_total_cells(diff, k)]) for k in _totalled(diff)]
+    if diff.value_changes is not None:
+        lines += ["", _md_row(["node", "relative L2 change of the outputs"]), _md_row([":---", "---:"])]
+        moved = diff.largest_value_changes(_VALUES_LIMIT)
+        lines += [_md_row([markdown_escape(member), f"{change:.3g}"]) for member, change in moved]
     differences = diff.differences()
     if differences:
         head = _difference_head()

@@ -11,6 +11,8 @@ from torch.utils import _pytree as pytree
 
 from torchscope.trace.values import iter_tensors, meta_like
 
+SHAPE_SEED = 0  # inputs made from shapes are torch.randn with this seed, the same on every run
+
 
 @dataclass(frozen=True)
 class ShapeSpec:
@@ -25,7 +27,7 @@ class ShapeSpec:
             return torch.empty(self.shape, dtype=self.dtype, device=device)
         # integer inputs are token ids or indices: zeros are valid for every embedding
         if self.dtype.is_floating_point or self.dtype.is_complex:
-            generator = torch.Generator(device=device).manual_seed(0)
+            generator = torch.Generator(device=device).manual_seed(SHAPE_SEED)
             return torch.randn(self.shape, dtype=self.dtype, device=device, generator=generator)
         return torch.zeros(self.shape, dtype=self.dtype, device=device)
 
@@ -36,6 +38,8 @@ class Example:
 
     args: tuple[object, ...]
     kwargs: dict[str, object]
+    # some inputs were made from shapes (random, seeded): what a values trace says it ran on
+    made_from_shapes: bool = False
 
     def named_tensors(self) -> list[tuple[str, torch.Tensor]]:
         """Every input tensor with the name its input node gets (``input``, ``input.1``, ``input_ids``)."""
@@ -72,7 +76,8 @@ class Example:
         kwargs = pytree.tree_map_only(
             ShapeSpec, make, pytree.tree_map_only(torch.Tensor, convert, self.kwargs)
         )
-        return Example(args=tuple(args), kwargs=dict(kwargs))
+        made = any(isinstance(leaf, ShapeSpec) for leaf in pytree.tree_leaves((self.args, self.kwargs)))
+        return Example(args=tuple(args), kwargs=dict(kwargs), made_from_shapes=made or self.made_from_shapes)
 
     def known_values(self) -> Example:
         """Return the values a meta pass may know, in the same structure: real and made inputs, on the CPU.

@@ -37,6 +37,7 @@ from torch.utils.weak import WeakIdKeyDictionary
 from torchscope import costs
 from torchscope.trace.experts import experts_attrs
 from torchscope.trace.fastpaths import META_SHORTCUTS
+from torchscope.trace.observe import Observer
 from torchscope.trace.records import AttrValue, CostRecord, EdgeRecord, GroupRecord, NodeRecord, TensorMeta
 from torchscope.trace.timing import Timer
 from torchscope.trace.values import (
@@ -116,6 +117,8 @@ class Recorder(TorchFunctionMode):
         # where the ATen ops running now are charged: the innermost leaf call or function call
         self._charges: list[CostRecord] = []
         self.unattributed = CostRecord()
+        # set for a pass with values=True: summarises what each node produces and reads
+        self.observer: Observer | None = None
 
     # -- setup --------------------------------------------------------------------------------
 
@@ -134,6 +137,8 @@ class Recorder(TorchFunctionMode):
             NodeRecord(id=node_id, kind="input", op="Input", label=name, parent=None, outputs=[meta])
         )
         self._producers[tensor] = node_id
+        if self.observer is not None:
+            self.observer.outputs_of(node_id, [tensor])
 
     def add_outputs(self, output: object) -> None:
         """Add one output node per tensor in the model's return value, whatever its structure."""
@@ -229,6 +234,9 @@ class Recorder(TorchFunctionMode):
         node.outputs = [tensor_meta(t) for t in outputs]
         for tensor in outputs:
             self._produce(tensor, frame.node)
+        if self.observer is not None:
+            self.observer.outputs_of(frame.node, outputs)
+            self.observer.module_parameters(frame.node, node.module_path)
 
     # -- functions ----------------------------------------------------------------------------
 
@@ -316,7 +324,18 @@ class Recorder(TorchFunctionMode):
             self._link(tensor, node_id)
         for tensor in outputs:
             self._produce(tensor, node_id)
+        if self.observer is not None:
+            self._observe_call(self.observer, node_id, inputs, outputs)
         return node
+
+    def _observe_call(
+        self, observer: Observer, node_id: str, inputs: list[torch.Tensor], outputs: list[torch.Tensor]
+    ) -> None:
+        """Summarise a function node's outputs and the parameters it reads (a values pass)."""
+        observer.outputs_of(node_id, outputs)
+        for tensor in inputs:
+            if tensor in self._param_names:
+                observer.parameter(node_id, self._param_names[tensor])
 
     def _call(
         self,

@@ -109,6 +109,54 @@ class ModuleInfo:
     shared_with: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class ValueSummary:
+    """What one real tensor held, summarised on its device (see :mod:`torchscope.trace.observe`).
+
+    Exact counts and float64 sums over the finite elements, from which the mean, the (population)
+    standard deviation and the L2 norm follow; ``histogram`` counts the finite elements in bins of
+    equal width on a symmetric log scale over ``[-absmax, absmax]``; ``sketch`` is a seeded
+    CountSketch of the finite values, kept in Python only, from which two runs' difference can be
+    estimated (see :mod:`torchscope.values`).
+    """
+
+    count: int
+    finite: int
+    total: float
+    squares: float
+    min: float | None
+    max: float | None
+    absmax: float
+    zeros: int
+    nan: int
+    inf: int
+    histogram: tuple[int, ...] = ()
+    sketch: tuple[float, ...] = field(default=(), repr=False)
+
+    @property
+    def mean(self) -> float | None:
+        """Mean of the finite elements (None when there are none)."""
+        return self.total / self.finite if self.finite else None
+
+    @property
+    def std(self) -> float | None:
+        """Population standard deviation of the finite elements (None when there are none)."""
+        if not self.finite:
+            return None
+        mean = self.total / self.finite
+        return float(max(0.0, self.squares / self.finite - mean * mean) ** 0.5)
+
+    @property
+    def norm(self) -> float:
+        """L2 norm of the finite elements."""
+        return float(self.squares**0.5)
+
+    @property
+    def zero_fraction(self) -> float | None:
+        """Fraction of elements that are exactly zero (None for an empty tensor)."""
+        return self.zeros / self.count if self.count else None
+
+
 @dataclass
 class Trace:
     """Everything one pass recorded, in call order."""
@@ -141,3 +189,8 @@ class Trace:
     hardware: Hardware | None = None
     # one rank's share of the step under FSDP, when parallel= asked for it
     parallel: RankRecord | None = None
+    # with values=True: each node's output summaries (one per output tensor, None where it is not
+    # a real-valued tensor) and the parameters it was the first to read, by their full names
+    values: dict[str, list[ValueSummary | None]] | None = None
+    param_values: dict[str, dict[str, ValueSummary]] | None = None
+    values_seed: int | None = None

@@ -30,7 +30,8 @@ from torchscope.errors import TraceError
 from torchscope.trace.costing import CostCounter
 from torchscope.trace.estimates import Estimator
 from torchscope.trace.hints import expected_input
-from torchscope.trace.inputs import Example
+from torchscope.trace.inputs import SHAPE_SEED, Example
+from torchscope.trace.observe import Observer
 from torchscope.trace.ownership import module_infos
 from torchscope.trace.preserve import preserved
 from torchscope.trace.recorder import Failure, Recorder
@@ -65,12 +66,15 @@ def trace_model(  # noqa: PLR0913  # the model, its inputs, the device and three
     train: bool = False,
     measure: bool = False,
     training: Training | None = None,
+    values: bool = False,
 ) -> Trace:
     """Trace ``model`` on ``example``; see the module docstring for the device rules.
 
     With ``measure``, the model also runs on real tensors (its own device, or the one asked for)
     to time every node; see :func:`measure_latency`. With ``training``, one training step is
-    traced on meta instead of a forward (see :mod:`.step`).
+    traced on meta instead of a forward (see :mod:`.step`). With ``values``, the pass itself runs on
+    real tensors (the model's own device unless another is asked for) and summarises every tensor a
+    node produces and every parameter it reads (:mod:`.observe`).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -82,7 +86,11 @@ def trace_model(  # noqa: PLR0913  # the model, its inputs, the device and three
             raise ValueError(
                 f"training=... traces the step on meta; device={str(device)!r} cannot be used with it"
             )
+        if values:
+            raise ValueError("values=True runs the forward on real tensors; training= traces a step on meta")
         trace = trace_step(model, modules, example, training)
+    elif values:
+        trace = _run(model, modules, example, _values_device(model, device), train=train, observe=True)
     else:
         trace = _trace(model, modules, example, device, train=train)
     trace.notes = notes
@@ -182,6 +190,19 @@ def _resolve(device: str | torch.device) -> torch.device | None:
     return resolved
 
 
+def _values_device(model: nn.Module, device: str | torch.device) -> torch.device:
+    """Return the device a values pass runs on: the one asked for, or the model's own; never meta."""
+    target = _resolve(device)
+    where = model_device(model) if target is None else target
+    if where.type == "meta":
+        asked = "the model's parameters live on meta" if target is None else "device='meta' was asked for"
+        raise ValueError(
+            f"values=True summarises real tensors, but {asked}; trace with real weights on "
+            "device='auto', 'cpu' or 'cuda'"
+        )
+    return where
+
+
 def _without_values(model: nn.Module, example: Example) -> str | None:
     """Name the first parameter, buffer or input that is a meta tensor (it holds no values), or None."""
     for kind, named in (
@@ -228,11 +249,14 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and four sw
     train: bool,
     allow_fallback: bool = False,
     estimate: bool = False,
+    observe: bool = False,
 ) -> Trace:
     _require_values(model, example, device)
     recorder = Recorder(model, modules=modules)
     state = _stand_ins(modules, device)
     recorder.name_parameters(state)
+    if observe:
+        recorder.observer = Observer({n: state[n] for n, _ in named_tensors(modules, "_parameters")})
     call = example.to(device)
     for name, tensor in call.named_tensors():
         recorder.add_input(name, tensor)
@@ -278,6 +302,7 @@ def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
 ) -> Trace:
     if error is not None and recorder.failure is not None and recorder.failure.node is not None:
         recorder.nodes[[n.id for n in recorder.nodes].index(recorder.failure.node)].error = error
+    observed = recorder.observer.finish() if recorder.observer is not None else (None, None)
     taken = {n.id for n in recorder.nodes} | set(recorder.groups)
     inputs = structure_groups(recorder.nodes, "input", "input", call.positional(), taken)
     inputs += structure_groups(recorder.nodes, "input", "", call.kwargs, taken)
@@ -299,6 +324,9 @@ def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
         modules=module_infos(model, modules),
         unattributed=recorder.unattributed,
         error=error,
+        values=observed[0],
+        param_values=observed[1],
+        values_seed=_made_seed(call) if recorder.observer is not None else None,
     )
 
 
@@ -382,6 +410,11 @@ def _stand_ins(modules: Modules, device: torch.device) -> dict[str, torch.Tensor
         # copies: a train-mode pass updates BatchNorm statistics in place
         state[name] = meta_like(buffer) if device.type == "meta" else buffer.to(device, copy=True)
     return state
+
+
+def _made_seed(call: Example) -> int | None:
+    """Return the seed of the random inputs made from shapes, or None when every input was given."""
+    return SHAPE_SEED if call.made_from_shapes else None
 
 
 def _main_dtype(call: Example) -> str:
