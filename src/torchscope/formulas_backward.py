@@ -61,9 +61,8 @@ _PER_GRADIENT = frozenset(
     upsample_bilinear2d_backward upsample_linear1d_backward upsample_nearest1d_backward
     """.split()
 )
-_FREE = frozenset(
-    "select_backward slice_backward diagonal_backward unfold_backward as_strided_scatter".split()
-)
+# (as_strided_scatter, which autograd also uses for views, is free in costs.py already)
+_FREE = frozenset("select_backward slice_backward diagonal_backward unfold_backward".split())
 _TORCH = frozenset(
     """
     _scaled_dot_product_flash_attention_backward _scaled_dot_product_efficient_attention_backward

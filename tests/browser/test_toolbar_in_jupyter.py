@@ -27,8 +27,9 @@ def test_toolbar_is_one_row_in_a_900px_cell(page: Page, jupyter: JupyterServer, 
     width = widget.evaluate("el => el.getBoundingClientRect().width")
     assert 880 <= width <= 920, f"the cell is {width} px wide, not about 900"
     rows = widget.evaluate(
-        "el => [...el.querySelectorAll('.ts-toolbar > *')].map(c => {"
-        " const r = c.getBoundingClientRect(); return [c.className, r.top, r.bottom, r.right]; })"
+        # a hidden control (First NaN, in a model without values) takes no room
+        "el => [...el.querySelectorAll('.ts-toolbar > *')].filter(c => c.getClientRects().length > 0)"
+        ".map(c => { const r = c.getBoundingClientRect(); return [c.className, r.top, r.bottom, r.right]; })"
     )
     tops = {round(top) for _, top, _, _ in rows}
     assert max(tops) - min(tops) <= 4, rows
