@@ -105,6 +105,10 @@ def in_lab(server: JupyterServer, page: Page, names: list[str], width: int, suff
         index = 1 + 2 * i
         nb.run_cell(index, timeout_ms=300_000)
         root = nb.widget(index)
+        if width < 1400 and i == 0:
+            # JupyterLab's side panels take their share: size the window so that the cell is 900 px
+            cell = root.evaluate("el => el.getBoundingClientRect().width")
+            page.set_viewport_size({"width": round(width + 900 - cell), "height": 1000})
         root.scroll_into_view_if_needed()
         _settle(root, page)
         root.screenshot(path=str(OUT / f"{name}-lab{suffix}-first.png"))
