@@ -13,7 +13,8 @@ import {
   visible,
 } from "./graph/visible";
 import type { Orientation, Payload, Traits } from "./types";
-import { emptyPayload, validatePayload } from "./types";
+import { emptyPayload } from "./types";
+import { validatePayload } from "./validate";
 
 /** The part of anywidget's model that torchscope uses (a real model, the page stand-in, or a fake). */
 export interface WidgetModel {

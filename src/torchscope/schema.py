@@ -218,7 +218,7 @@ def validate(payload: object) -> Payload:
 
     Checks the layout field by field (tensor metadata, and each statistic against its column's
     kind) and the references between parts (ids are unique, every parent, child, repeat and edge
-    end exists), which is what the front end relies on. ``validatePayload`` in ``js/types.ts``
+    end exists), which is what the front end relies on. ``validatePayload`` in ``js/validate.ts``
     makes the same checks in the same order; ``tests/golden/invalid_payloads.json`` holds broken
     payloads that both refuse naming the same field.
 

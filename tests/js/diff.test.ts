@@ -11,7 +11,8 @@ import {
 } from "../../js/graph/diff";
 import { treeRows } from "../../js/graph/rows";
 import { Hierarchy, visible } from "../../js/graph/visible";
-import { type DiffSection, type Payload, SchemaError, validatePayload } from "../../js/types";
+import type { DiffSection, Payload } from "../../js/types";
+import { SchemaError, validatePayload } from "../../js/validate";
 import golden from "../golden/diff_v1.json";
 
 /** The golden diff (tests/test_diff_payload.py): three blocks against two, one retuned, a wrapper. */

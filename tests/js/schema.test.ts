@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { emptyPayload, SCHEMA_VERSION, SchemaError, validatePayload } from "../../js/types";
+import { emptyPayload, SCHEMA_VERSION } from "../../js/types";
+import { SchemaError, validatePayload } from "../../js/validate";
 import invalid from "../golden/invalid_payloads.json";
 import { goldenPayload } from "./fake-model";
 
