@@ -1,6 +1,7 @@
 /** Small payloads built by hand for the pure front-end rules: every id, op and edge is explicit. */
 
 import type { Edge, GraphNode, Group, Payload } from "../../js/types";
+import type { Palette } from "../../js/views/palette";
 
 export function fn(
   id: string,
@@ -117,3 +118,24 @@ export function decoder(layers: number): Payload {
   edges.push(edge(previous, "norm"), edge("norm", "output"));
   return payload(nodes, groups, edges);
 }
+
+/** The light theme's colours, fixed, for tests that read what a look chose. */
+export const TEST_PALETTE: Palette = {
+  fg: "#111111",
+  muted: "#666666",
+  border: "#cccccc",
+  nodeBg: "#f7f7f7",
+  groupBg: "#eeeeee",
+  module: "#5b8fc9",
+  fn: "#9e9e9e",
+  accent: "#1976d2",
+  io: "#388e3c",
+  heat: "#f57c00",
+  cool: "#1e88e5",
+  added: "#2e7d32",
+  removed: "#c62828",
+  changed: "#8e24aa",
+  error: "#d32f2f",
+  bg: "#ffffff",
+  font: "sans-serif",
+};

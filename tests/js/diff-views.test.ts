@@ -1,33 +1,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Payload } from "../../js/types";
-import type { Palette } from "../../js/views/palette";
 import { boxLook } from "../../js/views/style";
 import golden from "../golden/diff_v1.json";
+import { TEST_PALETTE } from "./builders";
 import { click, FakeModel, node, probe, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
 });
 
-const palette: Palette = {
-  fg: "#111111",
-  muted: "#666666",
-  border: "#cccccc",
-  nodeBg: "#f7f7f7",
-  groupBg: "#eeeeee",
-  module: "#5b8fc9",
-  fn: "#9e9e9e",
-  accent: "#1976d2",
-  io: "#388e3c",
-  heat: "#f57c00",
-  cool: "#1e88e5",
-  added: "#2e7d32",
-  removed: "#c62828",
-  changed: "#8e24aa",
-  error: "#d32f2f",
-  bg: "#ffffff",
-  font: "sans-serif",
-};
+const palette = TEST_PALETTE;
 
 function diffModel(overrides: ConstructorParameters<typeof FakeModel>[0] = {}): FakeModel {
   return new FakeModel({ graph: structuredClone(golden) as unknown as Payload, ...overrides });

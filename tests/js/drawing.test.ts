@@ -4,36 +4,17 @@ import { layeredLayout, layoutInput } from "../../js/graph/layout";
 import { Hierarchy, visible } from "../../js/graph/visible";
 import { shortName, span } from "../../js/views/describe";
 import { sceneToSvg } from "../../js/views/export";
-import type { Palette } from "../../js/views/palette";
 import type { SceneBox } from "../../js/views/scene";
 import { boxLook } from "../../js/views/style";
 import { estimate, FULL_ZOOM, fitText, textLines, textRuns } from "../../js/views/text";
-import { edge, group, io, mod, payload } from "./builders";
+import { edge, group, io, mod, payload, TEST_PALETTE } from "./builders";
 import { FakeModel, probe, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
 });
 
-const palette: Palette = {
-  fg: "#111111",
-  muted: "#666666",
-  border: "#cccccc",
-  nodeBg: "#f7f7f7",
-  groupBg: "#eeeeee",
-  module: "#5b8fc9",
-  fn: "#9e9e9e",
-  accent: "#1976d2",
-  io: "#388e3c",
-  heat: "#f57c00",
-  cool: "#1e88e5",
-  added: "#2e7d32",
-  removed: "#c62828",
-  changed: "#8e24aa",
-  error: "#d32f2f",
-  bg: "#ffffff",
-  font: "sans-serif",
-};
+const palette = TEST_PALETTE;
 
 function box(overrides: Partial<SceneBox>): SceneBox {
   return {

@@ -11,19 +11,14 @@ import {
   nonFiniteMarks,
 } from "../../js/graph/values";
 import { sceneToSvg } from "../../js/views/export";
-import type { Palette } from "../../js/views/palette";
+import { TEST_PALETTE } from "./builders";
 import { chainPayload, FakeModel, goldenPayload, node, probe, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
 });
 
-const palette: Palette = {
-  ...{ fg: "#111111", muted: "#666666", border: "#cccccc", nodeBg: "#f7f7f7", groupBg: "#eeeeee" },
-  ...{ module: "#5b8fc9", fn: "#9e9e9e", accent: "#1976d2", io: "#388e3c", heat: "#f57c00" },
-  ...{ cool: "#1e88e5", added: "#2e7d32", removed: "#c62828", changed: "#8e24aa" },
-  ...{ error: "#d32f2f", bg: "#ffffff", font: "sans-serif" },
-};
+const palette = TEST_PALETTE;
 
 // the golden payload: blocks.1.conv holds 5 NaNs and is the origin; blocks.0.conv holds none
 describe("NaN and Inf marks", () => {
