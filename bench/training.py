@@ -75,50 +75,40 @@ def main() -> None:
         )
     print(f"  (a forward trace took {forward:.1f} s here)")
     if args.fsdp:
-        _fsdp(model, ids, kwargs, args.fsdp, forward)
+        _parallel(model, ids, kwargs, torchscope.FSDP(args.fsdp), forward)
     if args.tp:
-        _tp(model, ids, kwargs, args.tp, forward)
+        _parallel(model, ids, kwargs, torchscope.TP(args.tp), forward)
 
 
-def _fsdp(
-    model: torch.nn.Module, ids: torch.Tensor, kwargs: dict[str, object], world: int, forward: float
+def _parallel(
+    model: torch.nn.Module,
+    ids: torch.Tensor,
+    kwargs: dict[str, object],
+    parallel: torchscope.FSDP | torchscope.TP,
+    forward: float,
 ) -> None:
-    """Print one rank's share of the bf16-mixed step under FSDP2 over ``world`` fake ranks."""
+    """Print one rank's share of the bf16-mixed step under ``parallel`` (FSDP2 or TP, fake ranks)."""
     spec = torchscope.Training(precision="bf16-mixed", loss="logits")
     start = time.perf_counter()
-    graph = torchscope.trace(model, inputs=ids, kwargs=kwargs, training=spec, parallel=torchscope.FSDP(world))
+    graph = torchscope.trace(model, inputs=ids, kwargs=kwargs, training=spec, parallel=parallel)
     seconds = time.perf_counter() - start
     rank = graph.trace.parallel
     if rank is None:
-        raise RuntimeError("no FSDP step was traced")
+        raise RuntimeError(f"no {type(parallel).__name__} step was traced")
     split = ", ".join(f"{k} {v / GIB:.2f}" for k, v in rank.peak_split.items() if v >= GIB / 100)
+    if isinstance(parallel, torchscope.FSDP):
+        layer = (
+            f"per decoder layer all-gather {rank.all_gather_bytes.get('model.layers.0', 0) / GIB:.2f} GiB, "
+            f"reduce-scatter {rank.reduce_scatter_bytes.get('model.layers.0', 0) / GIB:.2f} GiB"
+        )
+    else:
+        sent = sum(b for p, b in rank.collective_bytes.items() if p.startswith("model.layers.0."))
+        layer = f"{len(rank.blocks)} modules split; per decoder layer collectives {sent / 2**20:.1f} MiB"
     print(
-        f"  FSDP({world}), bf16-mixed, one rank: params {rank.param_bytes / GIB:.2f} GiB, grads "
-        f"{rank.grad_bytes / GIB:.2f}, optimizer {rank.optimizer_bytes / GIB:.2f}; peak "
-        f"{rank.peak_bytes / GIB:.2f} GiB ({split}); per decoder layer all-gather "
-        f"{rank.all_gather_bytes.get('model.layers.0', 0) / GIB:.2f} GiB, reduce-scatter "
-        f"{rank.reduce_scatter_bytes.get('model.layers.0', 0) / GIB:.2f} GiB; "
+        f"  {rank.strategy}({rank.world_size}), bf16-mixed, one rank: params {rank.param_bytes / GIB:.2f} "
+        f"GiB, grads {rank.grad_bytes / GIB:.2f}, optimizer {rank.optimizer_bytes / GIB:.2f}; peak "
+        f"{rank.peak_bytes / GIB:.2f} GiB ({split}); {layer}; "
         f"traced in {seconds / forward:.1f}x a forward trace"
-    )
-
-
-def _tp(
-    model: torch.nn.Module, ids: torch.Tensor, kwargs: dict[str, object], world: int, forward: float
-) -> None:
-    """Print one rank's share of the bf16-mixed step split by the model's own plan over ``world`` ranks."""
-    spec = torchscope.Training(precision="bf16-mixed", loss="logits")
-    start = time.perf_counter()
-    graph = torchscope.trace(model, inputs=ids, kwargs=kwargs, training=spec, parallel=torchscope.TP(world))
-    seconds = time.perf_counter() - start
-    rank = graph.trace.parallel
-    if rank is None:
-        raise RuntimeError("no TP step was traced")
-    layer = sum(b for p, b in rank.collective_bytes.items() if p.startswith("model.layers.0."))
-    print(
-        f"  TP({world}), bf16-mixed, one rank: params {rank.param_bytes / GIB:.2f} GiB, grads "
-        f"{rank.grad_bytes / GIB:.2f}, optimizer {rank.optimizer_bytes / GIB:.2f}; peak "
-        f"{rank.peak_bytes / GIB:.2f} GiB; {len(rank.blocks)} modules split; per decoder layer "
-        f"collectives {layer / 2**20:.1f} MiB; traced in {seconds / forward:.1f}x a forward trace"
     )
 
 

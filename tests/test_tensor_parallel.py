@@ -48,7 +48,8 @@ def _graph(world: int, model: nn.Module | None = None, **kwargs: object) -> torc
 
 @pytest.mark.parametrize("world", [2, 4])
 def test_per_rank_state_and_collectives_by_hand(world: int) -> None:
-    payload = schema.validate(_graph(world).to_json())
+    graph = _graph(world)
+    payload = schema.validate(graph.to_json())
     totals = payload["totals"]
     up = HIDDEN // world * WIDTH + HIDDEN // world  # column-wise: rows of the weight, the bias cut too
     down = WIDTH * (HIDDEN // world) + WIDTH  # row-wise: columns of the weight, the whole bias
@@ -66,7 +67,7 @@ def test_per_rank_state_and_collectives_by_hand(world: int) -> None:
     assert "tp_collective_bytes" not in nodes["layers.0.1"]  # a ReLU sends nothing
     assert groups["layers.1"]["tp_collective_bytes"] == 2 * activation
     assert totals["tp_collective_bytes"] == 3 * activation
-    record = _graph(world).trace.parallel
+    record = graph.trace.parallel
     assert record is not None
     assert record.blocks == ["layers.0.0", "layers.0.2", "layers.1.0", "layers.1.2"]
 
