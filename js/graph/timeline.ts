@@ -156,12 +156,18 @@ export function runs(points: readonly number[]): [number, number][] {
 }
 
 const STEPS = [1, 2, 2.5, 5];
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
 
-/** Round byte values for the y axis, from zero to at least `max`, about `count` of them. */
+/** The power of 1024 an axis reaching `max` bytes counts in (MiB for 330 MiB, GiB for 1.2 GiB). */
+function unitOf(max: number): number {
+  return Math.min(UNITS.length - 1, Math.max(0, Math.floor(Math.log(max) / Math.log(1024))));
+}
+
+/** Round byte values for the y axis, from zero to at most `max`, about `count` of them. */
 export function byteTicks(max: number, count = 4): number[] {
   if (!(max > 0)) return [0];
-  // a unit of the axis' own scale (KiB, MiB, GiB) keeps labels short: 50 MiB, not 52.43 MB
-  const unit = 1024 ** Math.max(0, Math.floor(Math.log(max) / Math.log(1024)));
+  // a step round in the axis' own unit keeps labels short: 0.5 GiB, not 536.87 MB
+  const unit = 1024 ** unitOf(max);
   const raw = max / unit / count;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = (STEPS.find((s) => s * power >= raw) ?? 10) * power * unit;
@@ -170,19 +176,27 @@ export function byteTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
-/** A tick's label: the shared byte format without the zeros a round value does not need. */
-export function tickLabel(bytes: number): string {
-  return formatBytes(bytes)
-    .replace(/\.0+ /, " ")
-    .replace(/(\.\d*?)0+ /, "$1 ");
+/** A tick's label, in the unit of the axis that reaches `max` bytes, without needless zeros. */
+export function tickLabel(bytes: number, max: number): string {
+  if (bytes === 0) return "0";
+  const power = unitOf(max);
+  return `${Number((bytes / 1024 ** power).toPrecision(4))} ${UNITS[power]}`;
 }
 
-/** The layers a label names at the peak: the largest producers of what is saved then. */
-export function peakLayers(timeline: Timeline, keep = 3): string {
-  return timeline.peak.saved
+/**
+ * The layers a label names at the peak: the largest producers of what is saved then, as many as
+ * fit in `chars` characters (at least one, its path shortened from the left: its end says most).
+ */
+export function peakLayers(timeline: Timeline, keep = 3, chars = Number.POSITIVE_INFINITY): string {
+  const named = timeline.peak.saved
     .slice(0, keep)
-    .map((s) => `${s.id === "" ? "(outside layers)" : s.id} ${formatBytes(s.bytes)}`)
-    .join(", ");
+    .map((s) => `${s.id === "" ? "(outside layers)" : s.id} ${formatBytes(s.bytes)}`);
+  let text = named[0] ?? "";
+  for (const next of named.slice(1)) {
+    if (text.length + 2 + next.length > chars) break;
+    text = `${text}, ${next}`;
+  }
+  return text.length <= chars ? text : `…${text.slice(text.length - Math.max(1, chars - 1))}`;
 }
 
 /** The point in words: which node's forward or backward it follows (or the optimizer's step). */

@@ -22,6 +22,8 @@ import { svgElement, svgText } from "./svg";
 
 /** Room around the plot: byte labels on the left, phase names above. */
 export const MARGIN = { left: 62, right: 10, top: 16, bottom: 6 };
+/** The width of a character of the peak's labels, a little generous (10 px system sans). */
+const CHAR_WIDTH = 5.6;
 /** Pixels between the peak and the top of the plot: room for the peak's two lines of label. */
 const HEADROOM = 30;
 
@@ -48,14 +50,15 @@ export function chartFor(timeline: Timeline, width: number, height: number): Cha
 export function drawStatic(layer: SVGElement, timeline: Timeline, chart: Chart): void {
   const { frame, top } = chart;
   const parts: SVGElement[] = [];
-  for (const tick of byteTicks(top * 0.98)) {
+  const axis = top * 0.98;
+  for (const tick of byteTicks(axis)) {
     const y = yOf(tick, top, frame);
     parts.push(
       svgElement("path", {
         class: "ts-timeline-grid",
         d: `M${frame.left} ${y}H${frame.left + frame.width}`,
       }),
-      label(frame.left - 6, y + 4, tickLabel(tick), "end", "ts-timeline-tick"),
+      label(frame.left - 6, y + 4, tickLabel(tick, axis), "end", "ts-timeline-tick"),
     );
   }
   const drawn = drawnPoints(timeline, frame.width);
@@ -115,7 +118,9 @@ function peakMark(timeline: Timeline, chart: Chart): SVGElement[] {
   const { peak } = timeline;
   const x = xOf(timeline, peak.point, frame);
   const y = yOf(peak.bytes, top, frame);
-  const right = x < frame.left + frame.width * 0.55;
+  // the label goes on the side with more room, and names as many layers as fit there
+  const room = { right: frame.left + frame.width - x - 8, left: x - 8 - frame.left };
+  const right = room.right >= room.left;
   const anchor = right ? "start" : "end";
   const dx = right ? 7 : -7;
   const group = svgElement("g", { class: "ts-timeline-peak" });
@@ -126,16 +131,20 @@ function peakMark(timeline: Timeline, chart: Chart): SVGElement[] {
     }),
     svgElement("circle", { class: "ts-timeline-peak-dot", cx: x, cy: y, r: 4 }),
   );
-  const layers = peakLayers(timeline);
+  const prefix = "largest saved activations: ";
+  const chars = Math.floor((right ? room.right : room.left) / CHAR_WIDTH) - prefix.length;
+  const layers = peakLayers(timeline, 3, Math.max(12, chars));
   const value = `peak ${formatBytes(peak.bytes)} (${peak.phase})`;
   group.append(
     label(x + dx, y - (layers === "" ? 4 : 16), value, anchor, "ts-timeline-peak-value"),
   );
   if (layers !== "") {
-    const saved = `largest saved activations: ${layers}`;
+    const saved = `${prefix}${layers}`;
     group.append(label(x + dx, y - 4, saved, anchor, "ts-timeline-peak-layers"));
   }
-  group.append(svgText("title", `peak ${formatBytes(peak.bytes)} (${peak.phase})`));
+  group.append(
+    svgText("title", `peak ${formatBytes(peak.bytes)} (${peak.phase}); ${peakLayers(timeline)}`),
+  );
   return [group];
 }
 

@@ -103,9 +103,11 @@ describe("the step's memory timeline (pure)", () => {
     expect(byteTicks(330 * MiB)).toEqual([0, 100, 200, 300].map((m) => m * MiB));
     expect(byteTicks(9 * 2 ** 30)).toEqual([0, 2.5, 5, 7.5].map((g) => g * 2 ** 30));
     expect(byteTicks(0)).toEqual([0]);
-    expect(tickLabel(200 * MiB)).toBe("200 MiB");
-    expect(tickLabel(2.5 * 2 ** 30)).toBe("2.5 GiB");
-    expect(tickLabel(0)).toBe("0 B");
+    expect(tickLabel(200 * MiB, 330 * MiB)).toBe("200 MiB");
+    expect(tickLabel(2.5 * 2 ** 30, 9 * 2 ** 30)).toBe("2.5 GiB");
+    // an axis in GiB labels its half-GiB tick in GiB too
+    expect(tickLabel(512 * MiB, 1.5 * 2 ** 30)).toBe("0.5 GiB");
+    expect(tickLabel(0, 330 * MiB)).toBe("0");
   });
 
   it("says what a point follows and which layers the peak's activations are", () => {
@@ -115,6 +117,9 @@ describe("the step's memory timeline (pure)", () => {
     expect(pointTitle(t, 6)).toBe("optimizer step");
     expect(peakLayers(t)).toBe("blocks.0.conv 1.50 KiB, blocks.1.conv 1.50 KiB");
     expect(peakLayers(t, 1)).toBe("blocks.0.conv 1.50 KiB");
+    // a narrow room names fewer layers, and shortens the one it must name from the left
+    expect(peakLayers(t, 3, 30)).toBe("blocks.0.conv 1.50 KiB");
+    expect(peakLayers(t, 3, 16)).toBe("…0.conv 1.50 KiB");
   });
 });
 
