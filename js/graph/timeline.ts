@@ -74,7 +74,8 @@ export function readTimeline(graph: Payload): Timeline | null {
       point: peak.point,
       saved: peak.saved_by_node.map(([index, saved]) => ({ id: idOf(index), bytes: saved })),
     },
-    max: Math.max(peak.bytes, ...totals, 1),
+    // a loop, not Math.max(...totals): a long step's points would overflow the argument list
+    max: totals.reduce((most, total) => Math.max(most, total), Math.max(peak.bytes, 1)),
     optimizer: step.optimizer,
     precision: step.precision,
   };
