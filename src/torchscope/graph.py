@@ -186,7 +186,7 @@ class ModelGraph:
             model["notes"] = list(trace.notes)
         if (values := flow.values_info(trace)) is not None:
             model["values"] = values
-        return schema.Payload(
+        payload = schema.Payload(
             schema=schema.SCHEMA_VERSION,
             model=model,
             columns=[
@@ -210,6 +210,10 @@ class ModelGraph:
             roots=list(trace.top_level),
             totals=totals,
         )
+        step = stats_training.payload_step(trace, {n.id: i for i, n in enumerate(trace.nodes)})
+        if step is not None:
+            payload["step"] = step
+        return payload
 
     def _node_json(self, node: NodeRecord, node_stats: stats.Stats) -> schema.Node:
         attrs = dict(node.attrs)
