@@ -132,3 +132,14 @@ def test_bad_tensor_parallel_specs() -> None:
     with pytest.raises(ValueError, match=r"TP\(plan=\.\.\.\) is needed"):
         torchscope.trace(_Blocks(), [8, 64], parallel=torchscope.TP(2))
     assert not dist.is_initialized()
+
+
+def test_mixed_precision_computes_in_bf16_on_fp32_masters() -> None:
+    record = _graph(4, training=torchscope.Training(precision="bf16-mixed")).trace.parallel
+    plain = _graph(4).trace.parallel
+    assert record is not None
+    assert plain is not None
+    assert record.param_bytes == plain.param_bytes  # fp32 masters, split the same
+    assert record.optimizer_bytes == plain.optimizer_bytes
+    # what the collectives carry is computed in bf16: half the bytes
+    assert sum(record.collective_bytes.values()) == 3 * BATCH * WIDTH * 2

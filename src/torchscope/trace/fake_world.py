@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import random
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -84,11 +84,17 @@ def build_optimizer(spec: Training, params: Sequence[torch.Tensor]) -> torch.opt
 
 
 def run_step(
-    model: nn.Module, spec: Training, optimizer: torch.optim.Optimizer | None, call: Example
+    model: nn.Module,
+    spec: Training,
+    optimizer: torch.optim.Optimizer | None,
+    call: Example,
+    autocast: AbstractContextManager[object] | None = None,
 ) -> None:
-    """Run one forward, the backward from the spec's loss, and the optimizer's step."""
-    out = model(*call.args, **call.kwargs)
-    loss_of(out, spec).backward()  # type: ignore[no-untyped-call]  # untyped in torch
+    """Run one forward (under ``autocast`` if given), the backward from the spec's loss, the step."""
+    with autocast or nullcontext():
+        out = model(*call.args, **call.kwargs)
+        loss = loss_of(out, spec)
+    loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch
     if optimizer is not None:
         optimizer.step()
 

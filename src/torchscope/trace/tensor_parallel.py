@@ -57,7 +57,10 @@ def trace_tp(model: nn.Module, example: Example, spec: Training, tp: TP) -> Rank
 
     plan, replicated = resolve_plan(model, tp.plan)
     dtype = main_dtype(model)
-    replica = meta_copy(model, spec.param_dtype(dtype))
+    param_dtype, compute_dtype = spec.param_dtype(dtype), spec.compute_dtype(dtype)
+    replica = meta_copy(model, param_dtype)
+    # mixed precision without FSDP's policy is autocast's: ops compute on casts of the fp32 masters
+    mixed = torch.autocast("cpu", dtype=compute_dtype, enabled=param_dtype != compute_dtype)
     split_modules = matched_modules(replica, plan)
     with fake_world(tp.world_size, "TP") as mesh, FakeTensorMode(allow_non_fake_inputs=True):
         replica.to_empty(device="cpu")
@@ -72,7 +75,7 @@ def trace_tp(model: nn.Module, example: Example, spec: Training, tp: TP) -> Rank
             with tracker, talk, warnings.catch_warnings():
                 # the trackers' module hooks cannot reach into a transformers ModelOutput: nothing lost
                 warnings.filterwarnings("ignore", "For backward hooks to be called", UserWarning)
-                run_step(replica, spec, optimizer, call)
+                run_step(replica, spec, optimizer, call, autocast=mixed)
         except (RuntimeError, ValueError) as error:
             raise ValueError(
                 f"TP(world_size={tp.world_size}): the step failed once split by the plan "
