@@ -21,7 +21,7 @@ For the standalone page, trace and payload are timed in this process, ``write`` 
 written, and ``comm`` is the navigation → render (the page's HTML and inlined payload read).
 torchvista draws from a real forward pass (weights=None), so it gets the models that fit in
 memory: ``trace`` is its ``trace_model`` call in the kernel, ``paint`` the page's time from the
-call's end to the first ``svg g.node`` of its graph on screen.
+call's end to the first ``svg rect`` (a box of its graph) on screen.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ RUN_AND_WAIT = """async ([index, kind, limit]) => {
     // Lab does not paint cells out of view (content-visibility), nor would a user look there
     if (cell.outputArea.node.getBoundingClientRect().top > 200) cell.node.scrollIntoView();
     if (kind === 'ours' && marks('torchscope-first-paint').length > 0) break;
-    if (kind === 'peer' && cell.node.querySelector('.jp-OutputArea svg g.node')) break;
+    if (kind === 'peer' && cell.node.querySelector('.jp-OutputArea svg rect')) break;
     if (performance.now() - since > limit) throw new Error(`nothing painted in ${limit / 1000} s`);
   }
   const at = (name) => { const m = marks(name); return m.length ? epoch(m[0].startTime) : null; };

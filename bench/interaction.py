@@ -1,6 +1,6 @@
 """What one display and one interaction cost, before and after issue 18, in one run.
 
-    .venv/bin/python bench/interaction.py [--repeats 5] [--before COMMIT] [--no-browser]
+    .venv/bin/python bench/interaction.py [--repeats 5] [--before COMMIT] [--no-browser] [--no-python]
 
 Python: ``ModelView(payload)`` (validation, the id index, the comm opening) and one write of
 ``selected`` as the page makes it (``set_state``), on the synthetic payloads of
@@ -111,6 +111,7 @@ def python_side(repeats: int) -> None:
 
 def build_old_bundle(commit: str, out: Path) -> Path:
     """Build the front end of ``commit`` into ``out``; return its widget.js."""
+    out.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", commit, "js"], cwd=ROOT, check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(out)], input=archive.stdout, check=True)
     (out / "node_modules").symlink_to(ROOT / "node_modules")
@@ -193,9 +194,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--before", default=START, help="the commit whose front end is 'before'")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--no-python", action="store_true")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; load average at start: {os.getloadavg()[0]:.2f}")
-    python_side(args.repeats)
+    if not args.no_python:
+        python_side(args.repeats)
     if not args.no_browser and shutil.which("node") and Path(CHROMIUM).exists():
         browser_side(args.repeats, args.before)
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f}")
