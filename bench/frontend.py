@@ -8,6 +8,7 @@ For ResNet-50, GPT-2 medium, a Llama-70B shape and a ~20,000-node op-level graph
                 overview (everything on screen) and zoomed in (median and p95)
 
 .venv/bin/python bench/frontend.py [model ...]      (models: see bench/payloads.py; needs /usr/bin/chromium)
+.venv/bin/python bench/frontend.py --lab [...]      cell to picture in JupyterLab: see bench/frontend_lab.py
 """
 
 from __future__ import annotations
@@ -176,6 +177,11 @@ def measure(page: Page, url: str) -> dict[str, Any]:
 
 
 def main() -> None:
+    if "--lab" in sys.argv:
+        from frontend_lab import main as cell_to_picture  # noqa: PLC0415  # starts JupyterLab
+
+        cell_to_picture([a for a in sys.argv[1:] if a != "--lab"])
+        return
     names = sys.argv[1:] or DEFAULT
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:

@@ -269,12 +269,24 @@ interface Checked {
   error: string | null;
 }
 
+/**
+ * What the checks found for each payload object: the checks read every field, so they run once
+ * per payload, not once per view of it (a notebook shows one model in as many views as cells
+ * display it). A payload arrives as a new object whenever the trait is set, so identity is enough.
+ */
+const CHECKED = new WeakMap<object, Checked>();
+
 function checked(raw: unknown): Checked {
+  const known = typeof raw === "object" && raw !== null ? CHECKED.get(raw) : undefined;
+  if (known !== undefined) return known;
+  let found: Checked;
   try {
-    return { raw, graph: validatePayload(raw), error: null };
+    found = { raw, graph: validatePayload(raw), error: null };
   } catch (e) {
-    return { raw, graph: emptyPayload(), error: e instanceof Error ? e.message : String(e) };
+    found = { raw, graph: emptyPayload(), error: e instanceof Error ? e.message : String(e) };
   }
+  if (typeof raw === "object" && raw !== null) CHECKED.set(raw, found);
+  return found;
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -69,3 +69,41 @@ def test_an_invalid_payload_is_refused(golden: dict[str, Any]) -> None:
     golden["edges"][0]["source"] = "ghost"
     with pytest.raises(schema.SchemaError, match="edges"):
         ModelView(golden)  # type: ignore[arg-type]
+
+
+def test_the_id_index_is_built_once_per_payload(view: ModelView) -> None:
+    for node in ("features.0", "features.3", "classifier", ""):
+        view.set_state({"selected": node})
+    index = view._index  # noqa: SLF001  # the cache itself: a rebuilt index is a new tuple
+    view.set_state({"selected": "features.0", "expanded": ["features"]})
+    assert view._index is index  # noqa: SLF001
+    # a new payload gets its own index: its ids are accepted, the old ones refused
+    view.graph = torchscope.trace(nn.Sequential(nn.Linear(2, 2)), [1, 2]).to_json()
+    view.set_state({"selected": "0"})
+    with pytest.raises(TraitError, match=r"features\.0"):
+        view.set_state({"selected": "features.0"})
+
+
+def test_a_payload_assigned_later_is_validated(view: ModelView, golden: dict[str, Any]) -> None:
+    before = view.graph
+    golden["nodes"][1]["parent"] = "ghost"
+    with pytest.raises(schema.SchemaError, match=r"nodes\[1\]\.parent"):
+        view.graph = golden
+    assert view.graph is before
+
+
+def test_the_comm_opens_with_the_payload_and_every_trait(monkeypatch: pytest.MonkeyPatch) -> None:
+    # open() is ipywidgets' own with the payload kept out of the walk for binary buffers
+    from ipywidgets.widgets import widget as ipywidgets_widget
+
+    opened: list[dict[str, Any]] = []
+    real = ipywidgets_widget.comm.create_comm
+    monkeypatch.setattr(ipywidgets_widget.comm, "create_comm", lambda **kw: opened.append(kw) or real(**kw))
+    payload = torchscope.trace(nn.Sequential(nn.Linear(2, 2)), [1, 2]).to_json()
+    view = ModelView(payload, selected="0")  # type: ignore[arg-type]
+    (ours,) = [kw for kw in opened if "graph" in kw["data"]["state"]]  # others: ipywidgets' Layout
+    state = ours["data"]["state"]
+    assert state["graph"] is view.graph
+    assert (state["selected"], state["orientation"]) == ("0", "TB")
+    assert ours["data"]["buffer_paths"] == ours["buffers"] == []
+    assert (ours["target_name"], ours["metadata"]) == ("jupyter.widget", {"version": "2.1.0"})

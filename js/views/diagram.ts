@@ -221,6 +221,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
         return;
       }
       timings.layout = result.ms;
+      if (!firstPaint) performance.mark?.("torchscope-layout"); // see mount.ts
       const orientationChanged = laid !== null && laid.orientation !== job.orientation;
       laid = { visible: job.visible, orientation: job.orientation, layout: result.layout };
       rebuild(store.current, true, orientationChanged);

@@ -6,6 +6,7 @@
  */
 
 import { formatShare } from "../format";
+import type { Scale } from "../graph/colour";
 import { shadingScale } from "../graph/diff";
 import { filterRows, flatRows, type Row, type Sort, sortRows, treeRows } from "../graph/rows";
 import type { Store, ViewState } from "../store";
@@ -90,6 +91,41 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
   let columns: TableColumn[] = [];
   let hovered = "";
   let drawnRange = "";
+  // the lines in view by row index, so a hover touches only the two whose state changes
+  let drawn = new Map<number, HTMLElement>();
+  // the metric's shading over all rows: recomputed when the rows or the metric change, not per draw
+  let shading: { rows: Row[]; key: string; graph: unknown; scale: Scale | null } | null = null;
+
+  const scaleFor = (state: ViewState): Scale | null => {
+    const key = state.metric;
+    if (shading?.rows === rows && shading.key === key && shading.graph === state.graph) {
+      return shading.scale;
+    }
+    const known = state.graph.columns.some((c) => c.key === key);
+    const leaves = rows.filter((r) => r.kind !== "container");
+    const scale = known
+      ? shadingScale(
+          state.graph,
+          key,
+          leaves.map((r) => number(r.stats[key])),
+        )
+      : null;
+    shading = { rows, key, graph: state.graph, scale };
+    return scale;
+  };
+
+  const isHovered = (state: ViewState, row: Row): boolean => {
+    const represented = state.visible.representative.get(row.id) ?? row.id;
+    return hovered !== "" && (row.id === hovered || represented === hovered);
+  };
+
+  const markHovered = (): void => {
+    const state = store.current;
+    for (const [i, line] of drawn) {
+      const now = isHovered(state, rows[i] as Row);
+      if (line.classList.contains("ts-hovered") !== now) line.classList.toggle("ts-hovered", now);
+    }
+  };
 
   /** Recompute the rows when what they come from changed; says whether they did. */
   const derive = (state: ViewState): boolean => {
@@ -139,18 +175,11 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
     drawnRange = range;
     const selectedBox = state.visible.representative.get(state.selected);
     const key = state.metric;
-    const metricColumn = state.graph.columns.find((c) => c.key === key);
-    const scale =
-      metricColumn === undefined
-        ? null
-        : shadingScale(
-            state.graph,
-            key,
-            rows.filter((r) => r.kind !== "container").map((r) => number(r.stats[key])),
-          );
+    const scale = scaleFor(state);
     const share = shareKey(state, sort);
     const total = number(state.graph.totals[share]);
     const fragment = document.createDocumentFragment();
+    drawn = new Map();
     for (let i = first; i < last; i += 1) {
       const row = rows[i] as Row;
       const line = document.createElement("div");
@@ -162,10 +191,8 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
       line.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
       const selected = row.select === state.selected || (!flat && row.id === selectedBox);
       if (selected) line.classList.add("ts-selected");
-      const represented = state.visible.representative.get(row.id) ?? row.id;
-      if (hovered !== "" && (row.id === hovered || represented === hovered)) {
-        line.classList.add("ts-hovered");
-      }
+      if (isHovered(state, row)) line.classList.add("ts-hovered");
+      drawn.set(i, line);
       for (const c of columns) {
         let value: StatValue | undefined;
         if (c.key === "op" || c.key === "label") value = row[c.key];
@@ -233,7 +260,7 @@ export function renderTable(el: HTMLElement, store: Store): TableHandle {
   });
   const unhover = store.hovered.subscribe((id) => {
     hovered = id;
-    drawRows(true);
+    markHovered();
   });
   scroller.addEventListener("scroll", () => drawRows());
   body.addEventListener("click", (event) => {

@@ -10,9 +10,10 @@ being readable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal, NotRequired, TypedDict, get_args
 
+from torchscope import schema_bulk
 from torchscope.schema_checks import SchemaError
 from torchscope.schema_checks import mapping as _mapping
 from torchscope.schema_checks import sequence as _sequence
@@ -256,21 +257,23 @@ def validate(payload: object) -> Payload:
         raise SchemaError(f"schema: expected {SCHEMA_VERSION}, got {top.get('schema')!r}")
     _check_model(top.get("model"))
     columns = _check_columns(top.get("columns"))
-    groups = [_mapping(g, f"groups[{i}]") for i, g in enumerate(_sequence(top.get("groups"), "groups"))]
+    groups = _mappings(top.get("groups"), "groups")
     group_ids = _unique_ids(groups, "groups")
-    nodes = [_mapping(n, f"nodes[{i}]") for i, n in enumerate(_sequence(top.get("nodes"), "nodes"))]
+    nodes = _mappings(top.get("nodes"), "nodes")
     node_ids = _unique_ids(nodes, "nodes")
-    for i, node in enumerate(nodes):
-        if node["id"] in group_ids:
-            raise SchemaError(f"nodes[{i}].id: {node['id']!r} is also the id of a group")
-    for i, node in enumerate(nodes):
-        _check_node(node, f"nodes[{i}]", group_ids, columns)
+    if not node_ids.isdisjoint(group_ids):
+        for i, node in enumerate(nodes):
+            if node["id"] in group_ids:
+                raise SchemaError(f"nodes[{i}].id: {node['id']!r} is also the id of a group")
+    _check_nodes(nodes, group_ids, columns)
     _check_origin(_mapping(top["model"], "model"), node_ids)
     members = node_ids | group_ids
     for i, group in enumerate(groups):
         _check_group(group, f"groups[{i}]", group_ids, members, columns)
-    for i, edge in enumerate(_sequence(top.get("edges"), "edges")):
-        _check_edge(edge, f"edges[{i}]", node_ids)
+    edges = _sequence(top.get("edges"), "edges")
+    if not _holds(schema_bulk.edges_hold, edges, node_ids):
+        for i, edge in enumerate(edges):
+            _check_edge(edge, f"edges[{i}]", node_ids)
     _check_roots(top.get("roots"), [*groups, *nodes])
     _stats(top.get("totals"), columns, "totals")
     if "step" in top:
@@ -354,6 +357,36 @@ def _check_columns(value: object) -> dict[str, str]:
             raise SchemaError(f"{where}.kind: {kind!r} is not one of {list(COLUMN_KINDS)}")
         kinds[key] = kind
     return kinds
+
+
+def _holds(check: Callable[..., bool], *args: object) -> bool:
+    """Whether a bulk check (see :mod:`torchscope.schema_bulk`) proves its part of the contract."""
+    try:
+        return check(*args)
+    except (KeyError, TypeError):  # a missing field or a wrong type the bulk form tripped on
+        return False
+
+
+def _mappings(value: object, where: str) -> list[Mapping[str, object]]:
+    items = _sequence(value, where)
+    if schema_bulk.all_dicts(items):
+        return list(items)  # type: ignore[arg-type]  # dicts, checked above
+    return [_mapping(item, f"{where}[{i}]") for i, item in enumerate(items)]
+
+
+def _check_nodes(nodes: list[Mapping[str, object]], group_ids: set[str], columns: dict[str, str]) -> None:
+    """Check the plain nodes in bulk; the others, or all when the bulk check fails, one by one."""
+    try:
+        plain, rest = schema_bulk.plain_nodes(nodes)
+    except TypeError:  # a mapping that is not a dict
+        plain, rest = [], list(range(len(nodes)))
+    if not _holds(schema_bulk.nodes_hold, plain, _NODE_KINDS, group_ids, columns):
+        rest = list(range(len(nodes)))
+    for i in rest:
+        _check_node(nodes[i], f"nodes[{i}]", group_ids, columns)
+
+
+_NODE_KINDS = frozenset(NODE_KINDS)
 
 
 def _check_node(node: Mapping[str, object], where: str, group_ids: set[str], columns: dict[str, str]) -> None:
@@ -500,6 +533,8 @@ def _stats(value: object, columns: dict[str, str], where: str) -> None:
 
 
 def _unique_ids(items: list[Mapping[str, object]], where: str) -> set[str]:
+    if (found := schema_bulk.unique_ids(items)) is not None:
+        return found
     ids: set[str] = set()
     for i, item in enumerate(items):
         ident = _string(item.get("id"), f"{where}[{i}].id")

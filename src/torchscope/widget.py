@@ -7,11 +7,13 @@ Python side into a state that names a node that does not exist.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
+from ipywidgets.widgets import widget as ipywidgets_widget  # type: ignore[import-untyped]
 
 from torchscope import bundle, schema
 from torchscope.standalone import write_html
@@ -39,21 +41,28 @@ class ModelView(anywidget.AnyWidget):
     height = traitlets.Int(800, min=120).tag(sync=True)
     # draw bookkeeping ops (views, reshapes, casts...) as boxes instead of markers on their edges
     bookkeeping = traitlets.Bool(default_value=False).tag(sync=True)
+    comm: Any  # ipywidgets' trait, set by open() below (an annotation only, for mypy)
 
     def __init__(self, payload: schema.Payload, **kwargs: object) -> None:
-        schema.validate(payload)
+        # ids of the nodes and of the groups of the payload they were read from (see _index)
+        self._index: tuple[object, frozenset[str], frozenset[str]] | None = None
         super().__init__(graph=payload, **kwargs)
+
+    @traitlets.validate("graph")
+    def _check_graph(self, proposal: dict[str, Any]) -> dict[str, Any]:
+        # once per assignment: traitlets, and so the page, only sees a payload that is assigned
+        return schema.validate(proposal["value"])  # type: ignore[return-value]
 
     @traitlets.validate("selected")
     def _check_selected(self, proposal: dict[str, Any]) -> str:
         value = proposal["value"]
-        if value and value not in self._ids():
+        if value and value not in self._ids()[0]:
             raise traitlets.TraitError(f"selected: {value!r} is not a node or group of this graph")
         return str(value)
 
     @traitlets.validate("expanded")
     def _check_expanded(self, proposal: dict[str, Any]) -> list[str]:
-        groups = {g["id"] for g in self.graph.get("groups", [])}
+        groups = self._ids()[1]
         unknown = [g for g in proposal["value"] if g not in groups]
         if unknown:
             raise traitlets.TraitError(f"expanded: {unknown[:5]!r} are not groups of this graph")
@@ -67,10 +76,46 @@ class ModelView(anywidget.AnyWidget):
             raise traitlets.TraitError(f"metric: {value!r} is not one of the columns {sorted(keys)}")
         return str(value)
 
-    def _ids(self) -> set[str]:
-        return {n["id"] for n in self.graph.get("nodes", [])} | {
-            g["id"] for g in self.graph.get("groups", [])
-        }
+    def _ids(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Return the ids of every node and group, and of the groups: built once per payload object.
+
+        Keyed by identity, holding the payload so that its id is not reused; a payload mutated in
+        place is not re-read, as it is not re-sent to the page either.
+        """
+        graph = self.graph
+        if self._index is None or self._index[0] is not graph:
+            groups = frozenset(g["id"] for g in graph.get("groups", []))
+            members = groups | frozenset(n["id"] for n in graph.get("nodes", []))
+            self._index = (graph, members, groups)
+        return self._index[1], self._index[2]
+
+    # ipywidgets walks the whole state for binary buffers before each send: a second of Python
+    # per 100,000 nodes, for a payload that is validated JSON and so holds none. These two are
+    # ipywidgets 8's own, with the payload set aside from that walk.
+    def open(self) -> None:
+        """Open a comm to the front end if one isn't already open (as ``Widget.open``)."""
+        if self.comm is None:
+            state, buffer_paths, buffers = _without_buffers(self.get_state())
+            args: dict[str, Any] = {
+                "target_name": "jupyter.widget",
+                "data": {"state": state, "buffer_paths": buffer_paths},
+                "buffers": buffers,
+                "metadata": {"version": ipywidgets_widget.__protocol_version__},
+            }
+            if self._model_id is not None:
+                args["comm_id"] = self._model_id
+            self.comm = ipywidgets_widget.comm.create_comm(**args)
+
+    def send_state(self, key: str | Iterable[str] | None = None) -> None:
+        """Send the state, or a piece of it, to the front end (as ``Widget.send_state``)."""
+        state = self.get_state(key=key)
+        if state:
+            if self._property_lock:  # kept up to date with the front end's values, as ipywidgets does
+                for name, value in state.items():
+                    if name in self._property_lock:
+                        self._property_lock[name] = value
+            state, buffer_paths, buffers = _without_buffers(state)
+            self._send({"method": "update", "state": state, "buffer_paths": buffer_paths}, buffers=buffers)
 
     def view_state(self) -> dict[str, Any]:
         """Return the synced state as the front end sees it: the payload and the view settings."""
@@ -87,3 +132,12 @@ class ModelView(anywidget.AnyWidget):
     def save_html(self, path: str | Path) -> Path:
         """Write one self-contained HTML page of this view (works offline from ``file://``)."""
         return write_html(self.view_state(), path)
+
+
+def _without_buffers(state: dict[str, Any]) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    """Run ipywidgets' ``_remove_buffers`` over every trait but the payload."""
+    graph = state.pop("graph", None)
+    state, buffer_paths, buffers = ipywidgets_widget._remove_buffers(state)  # noqa: SLF001  # see open()
+    if graph is not None:
+        state["graph"] = graph
+    return state, buffer_paths, buffers
