@@ -8,6 +8,9 @@ export default {
   coverageAnalysis: "perTest",
   reporters: ["json", "clear-text", "progress"],
   jsonReporter: { fileName: process.env.STRYKER_JSON ?? "bench/.mutation/stryker.json" },
+  // bench/mutation.py --again reruns only the mutants whose code or covering tests changed
+  incremental: true,
+  incrementalFile: process.env.STRYKER_INCREMENTAL ?? "bench/.mutation/stryker-incremental.json",
   clearTextReporter: { allowColor: false, logTests: false },
   concurrency: 1,
   timeoutMS: 30_000,
