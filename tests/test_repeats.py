@@ -7,6 +7,7 @@ the block, the parent), so which groups repeat which is known by hand.
 
 from __future__ import annotations
 
+import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812  # the conventional name
 from torch import nn
@@ -55,6 +56,28 @@ def test_the_wiring_tells_blocks_apart() -> None:
     assert _repeats(model, [2, 8]) == {"0": None, "1": "0", "2": None}
 
 
+class Skip(nn.Module):
+    """Three Linears and an add of the last with an earlier one: which one is the only difference."""
+
+    def __init__(self, *, back: int) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(8, 8)
+        self.fc2 = nn.Linear(8, 8)
+        self.fc3 = nn.Linear(8, 8)
+        self.back = back
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        a = self.fc1(x)
+        b = self.fc2(a)
+        return self.fc3(b) + (a if self.back == 2 else b)
+
+
+def test_how_far_back_an_input_comes_from_tells_blocks_apart() -> None:
+    # the add has two inputs from inside the block either way: fc3 and fc1, or fc3 and fc2
+    model = nn.Sequential(Skip(back=2), Skip(back=2), Skip(back=1))
+    assert _repeats(model, [2, 8]) == {"0": None, "1": "0", "2": None}
+
+
 class Nested(nn.Module):
     """Linear then ReLU either way; the ReLU sits inside `inner` or beside it."""
 
@@ -77,6 +100,49 @@ def test_the_nesting_tells_blocks_apart() -> None:
     assert {k: repeats[k] for k in ("0.inner", "1.inner", "2.inner")} == dict.fromkeys(
         ("0.inner", "1.inner", "2.inner")
     )
+
+
+class ReluBeside(nn.Module):
+    """Linear then ReLU, two Sequentials deep; the ReLU inside the inner one, or beside the outer one.
+
+    Walked in call order both are Sequential, Sequential, Linear, ReLU: only the ReLU's parent (the
+    inner Sequential, at the second place, or the block itself) tells them apart.
+    """
+
+    def __init__(self, *, inside: bool) -> None:
+        super().__init__()
+        self.inside = inside
+        layers = [nn.Linear(8, 8), nn.ReLU()] if inside else [nn.Linear(8, 8)]
+        self.inner = nn.Sequential(nn.Sequential(*layers))
+        self.act = nn.Identity() if inside else nn.ReLU()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.inner(x)
+        return y if self.inside else self.act(y)
+
+
+class TailBeside(nn.Module):
+    """The same with the ReLU wrapped in a Sequential: only that group's parent differs."""
+
+    def __init__(self, *, inside: bool) -> None:
+        super().__init__()
+        self.inside = inside
+        tail = nn.Sequential(nn.ReLU())
+        self.inner = nn.Sequential(
+            nn.Sequential(nn.Linear(8, 8), tail) if inside else nn.Sequential(nn.Linear(8, 8))
+        )
+        self.tail = nn.Identity() if inside else tail
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.inner(x)
+        return y if self.inside else self.tail(y)
+
+
+@pytest.mark.parametrize("block", [ReluBeside, TailBeside])
+def test_a_parent_outside_the_block_is_told_from_one_at_the_second_place(block: type[nn.Module]) -> None:
+    model = nn.Sequential(block(inside=True), block(inside=True), block(inside=False))
+    repeats = _repeats(model, [2, 8])
+    assert {k: repeats[k] for k in ("0", "1", "2")} == {"0": None, "1": "0", "2": None}
 
 
 class Projected(nn.Module):
