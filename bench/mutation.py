@@ -55,8 +55,29 @@ PYTHON = {
             "tests/test_formulas.py::test_transformers_grouped_mm_fallback_counts_like_grouped_mm",
         ],
     ),
-    "stats.py": ("src/torchscope/stats.py", ["tests/test_stats.py"]),
-    "repeats.py": ("src/torchscope/trace/repeats.py", ["tests/test_trace.py"]),
+    # + the tests elsewhere that read the table's other views, a repeated call, a training step's
+    "stats.py": (
+        "src/torchscope/stats.py",
+        [
+            "tests/test_stats.py",
+            "tests/test_stats_table.py",
+            *(
+                f"tests/test_exports.py::test_{name}"
+                for name in (
+                    "markdown_rows_are_the_hand_computed_numbers",
+                    "markdown_humanises_large_numbers",
+                    "markdown_escapes_user_strings",
+                    "markdown_lists_uncounted_ops",
+                    "tensorwatch_columns_of_a_linear_layer",
+                    "tensorwatch_flops_of_a_convolution_match_torchstats_formula",
+                    "sorted_by_orders_rows_largest_first",
+                )
+            ),
+            "tests/test_costs.py::test_a_module_called_twice_owns_its_parameters_once",
+            "tests/test_training.py::test_activation_checkpointing_recomputes_the_block_in_the_backward",
+        ],
+    ),
+    "repeats.py": ("src/torchscope/trace/repeats.py", ["tests/test_trace.py", "tests/test_repeats.py"]),
 }
 TYPESCRIPT = {name: f"js/graph/{name}" for name in ("visible.ts", "rows.ts", "search.ts", "viewport.ts")}
 
