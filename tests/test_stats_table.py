@@ -251,3 +251,58 @@ def test_to_pandas_gives_every_column_and_says_exactly_what_is_missing(
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"^StatsTable\.to_pandas\(\) needs pandas: pip install pandas$"):
         empty.to_pandas()
+
+
+def test_the_markdown_table_ends_with_its_notes_after_a_blank_line() -> None:
+    lines = torchscope.model_stats(Bessel(), [2, 3]).to_markdown().splitlines()
+    assert lines[0].startswith("| Name | Type |")
+    assert lines[-3].startswith("| **total** |")
+    # Markdown's active underscores escaped
+    assert lines[-2:] == [
+        "",
+        "Uncounted ops: " + ", ".join(rf"aten.special\_bessel\_{op}" for op in ("j1 ×2", "j0 ×1", "y0 ×1")),
+    ]
+    estimated = _estimated().to_markdown().splitlines()
+    assert estimated[0].startswith("| Name | Type |")
+    assert estimated[-2:] == ["", f"≈ Estimated, assuming {ALL_5}; {ALL_3}"]
+    down = next(line for line in estimated if line.startswith("| 0.down |"))
+    assert "| ≈90 | ≈195 |" in down
+
+
+def test_a_training_table_puts_each_summary_line_after_a_blank_one() -> None:
+    lines = (
+        torchscope.model_stats(nn.Sequential(nn.Linear(3, 4)), [2, 3], training=True)
+        .to_markdown()
+        .splitlines()
+    )
+    after = lines[lines.index(next(line for line in lines if line.startswith("| **total** |"))) + 1 :]
+    assert after[0::2] == ["", ""]
+    assert after[1].startswith("training step peak: ")
+    assert after[3].startswith("inference peak: ")
+
+
+def test_sorting_keeps_the_totals_and_columns_and_names_what_it_can_sort_by() -> None:
+    table = torchscope.model_stats(_two_layers(), [2, 3])
+    ordered = table.sorted_by("flops")
+    assert [r["name"] for r in ordered.rows] == ["0", "1"]  # 56 before 8
+    assert (ordered.totals, ordered.columns) == (table.totals, table.columns)
+    first = ["params", "params_trainable", "macs", "flops", "param_bytes", "buffer_bytes"]
+    numeric = ", ".join([*first, "activation_bytes", "read_bytes", "write_bytes"])
+    with pytest.raises(ValueError, match=rf"^cannot sort by 'type'; choose one of {numeric}$"):
+        table.sorted_by("type")
+
+
+class Ones(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + torch.ones(3)
+
+
+def test_tensorwatch_shapes_are_none_where_a_row_has_none() -> None:
+    pytest.importorskip("pandas")
+    # torch.ones takes no tensor: no input shape; a folded group carries no shapes at all
+    frame = torchscope.model_stats(Ones(), [2, 3]).to_pandas()
+    shapes = dict(zip(frame["module name"], frame["input shape"], strict=True))
+    assert (shapes["ones"], shapes["add"]) == (None, (2, 3))
+    folded = torchscope.model_stats(_three_deep(), [2, 4], depth=1).to_pandas()
+    assert folded["input shape"].tolist() == [None, (2, 4)]  # 0 is folded; 1 is the Linear
+    assert folded["output shape"].tolist() == [None, (2, 2)]
