@@ -4,7 +4,7 @@
 export default {
   mutate: (process.env.STRYKER_MUTATE ?? "js/graph/visible.ts").split(","),
   testRunner: "vitest",
-  vitest: { configFile: "vitest.config.ts" },
+  vitest: { configFile: "vitest.config.mts" },
   coverageAnalysis: "perTest",
   reporters: ["json", "clear-text", "progress"],
   jsonReporter: { fileName: process.env.STRYKER_JSON ?? "bench/.mutation/stryker.json" },

@@ -270,11 +270,9 @@ def test_the_markdown_table_ends_with_its_notes_after_a_blank_line() -> None:
 
 
 def test_a_training_table_puts_each_summary_line_after_a_blank_one() -> None:
-    lines = (
-        torchscope.model_stats(nn.Sequential(nn.Linear(3, 4)), [2, 3], training=True)
-        .to_markdown()
-        .splitlines()
-    )
+    table = torchscope.model_stats(nn.Sequential(nn.Linear(3, 4)), [2, 3], training=True)
+    assert table.rows[0]["grad_bytes"] == 16 * 4  # the Linear's first call owns its 16 float32 gradients
+    lines = table.to_markdown().splitlines()
     after = lines[lines.index(next(line for line in lines if line.startswith("| **total** |"))) + 1 :]
     assert after[0::2] == ["", ""]
     assert after[1].startswith("training step peak: ")
@@ -286,6 +284,7 @@ def test_sorting_keeps_the_totals_and_columns_and_names_what_it_can_sort_by() ->
     ordered = table.sorted_by("flops")
     assert [r["name"] for r in ordered.rows] == ["0", "1"]  # 56 before 8
     assert (ordered.totals, ordered.columns) == (table.totals, table.columns)
+    assert (table.totals["name"], table.totals["type"]) == ("total", "")
     first = ["params", "params_trainable", "macs", "flops", "param_bytes", "buffer_bytes"]
     numeric = ", ".join([*first, "activation_bytes", "read_bytes", "write_bytes"])
     with pytest.raises(ValueError, match=rf"^cannot sort by 'type'; choose one of {numeric}$"):
@@ -306,3 +305,9 @@ def test_tensorwatch_shapes_are_none_where_a_row_has_none() -> None:
     folded = torchscope.model_stats(_three_deep(), [2, 4], depth=1).to_pandas()
     assert folded["input shape"].tolist() == [None, (2, 4)]  # 0 is folded; 1 is the Linear
     assert folded["output shape"].tolist() == [None, (2, 2)]
+
+
+def test_a_node_reads_its_inputs_parameters_and_buffers() -> None:
+    row = torchscope.model_stats(nn.Sequential(nn.BatchNorm1d(5)), [4, 5]).rows[0]
+    # the 4×5 float32 input, weight and bias (5 each), running mean and var (5 each) and an int64
+    assert row["read_bytes"] == 4 * 5 * 4 + 2 * 5 * 4 + 2 * 5 * 4 + 8
