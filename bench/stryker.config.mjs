@@ -6,6 +6,8 @@ export default {
   testRunner: "vitest",
   vitest: { configFile: "vitest.config.mts" },
   coverageAnalysis: "perTest",
+  // the vitest files that import the module (bench/mutation.py's TYPESCRIPT); empty: all of them
+  testFiles: (process.env.STRYKER_TEST_FILES ?? "").split(",").filter(Boolean),
   reporters: ["json", "clear-text", "progress"],
   jsonReporter: { fileName: process.env.STRYKER_JSON ?? "bench/.mutation/stryker.json" },
   // bench/mutation.py --again reruns only the mutants whose code or covering tests changed
