@@ -3,6 +3,7 @@
     python bench/training.py              # 1 x 128 tokens, three precisions and a checkpointed run
     python bench/training.py --tokens 512
     python bench/training.py --fsdp 64    # also one rank's share under FSDP2 over 64 fake ranks
+    python bench/training.py --tp 8       # ... and under tensor parallelism over 8 (its own plan)
 
 The model is built under ``torch.device("meta")`` from the published Llama-3-70B config
 (hidden 8192, 80 layers, 64 heads with 8 KV heads, MLP 28672, vocabulary 128256; 70.55 B
@@ -40,6 +41,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--fsdp", type=int, help="also trace the bf16-mixed step under FSDP2 over N ranks")
+    parser.add_argument("--tp", type=int, help="... and under tensor parallelism over N ranks")
     args = parser.parse_args()
     model = llama_70b()
     ids = torch.zeros(1, args.tokens, dtype=torch.long)
@@ -73,27 +75,39 @@ def main() -> None:
         )
     print(f"  (a forward trace took {forward:.1f} s here)")
     if args.fsdp:
-        _fsdp(model, ids, kwargs, args.fsdp, forward)
+        _parallel(model, ids, kwargs, torchscope.FSDP(args.fsdp), forward)
+    if args.tp:
+        _parallel(model, ids, kwargs, torchscope.TP(args.tp), forward)
 
 
-def _fsdp(
-    model: torch.nn.Module, ids: torch.Tensor, kwargs: dict[str, object], world: int, forward: float
+def _parallel(
+    model: torch.nn.Module,
+    ids: torch.Tensor,
+    kwargs: dict[str, object],
+    parallel: torchscope.FSDP | torchscope.TP,
+    forward: float,
 ) -> None:
-    """Print one rank's share of the bf16-mixed step under FSDP2 over ``world`` fake ranks."""
+    """Print one rank's share of the bf16-mixed step under ``parallel`` (FSDP2 or TP, fake ranks)."""
     spec = torchscope.Training(precision="bf16-mixed", loss="logits")
     start = time.perf_counter()
-    graph = torchscope.trace(model, inputs=ids, kwargs=kwargs, training=spec, parallel=torchscope.FSDP(world))
+    graph = torchscope.trace(model, inputs=ids, kwargs=kwargs, training=spec, parallel=parallel)
     seconds = time.perf_counter() - start
     rank = graph.trace.parallel
     if rank is None:
-        raise RuntimeError("no FSDP step was traced")
+        raise RuntimeError(f"no {type(parallel).__name__} step was traced")
     split = ", ".join(f"{k} {v / GIB:.2f}" for k, v in rank.peak_split.items() if v >= GIB / 100)
+    if isinstance(parallel, torchscope.FSDP):
+        layer = (
+            f"per decoder layer all-gather {rank.all_gather_bytes.get('model.layers.0', 0) / GIB:.2f} GiB, "
+            f"reduce-scatter {rank.reduce_scatter_bytes.get('model.layers.0', 0) / GIB:.2f} GiB"
+        )
+    else:
+        sent = sum(b for p, b in rank.collective_bytes.items() if p.startswith("model.layers.0."))
+        layer = f"{len(rank.blocks)} modules split; per decoder layer collectives {sent / 2**20:.1f} MiB"
     print(
-        f"  FSDP({world}), bf16-mixed, one rank: params {rank.param_bytes / GIB:.2f} GiB, grads "
-        f"{rank.grad_bytes / GIB:.2f}, optimizer {rank.optimizer_bytes / GIB:.2f}; peak "
-        f"{rank.peak_bytes / GIB:.2f} GiB ({split}); per decoder layer all-gather "
-        f"{rank.all_gather_bytes.get('model.layers.0', 0) / GIB:.2f} GiB, reduce-scatter "
-        f"{rank.reduce_scatter_bytes.get('model.layers.0', 0) / GIB:.2f} GiB; "
+        f"  {rank.strategy}({rank.world_size}), bf16-mixed, one rank: params {rank.param_bytes / GIB:.2f} "
+        f"GiB, grads {rank.grad_bytes / GIB:.2f}, optimizer {rank.optimizer_bytes / GIB:.2f}; peak "
+        f"{rank.peak_bytes / GIB:.2f} GiB ({split}); {layer}; "
         f"traced in {seconds / forward:.1f}x a forward trace"
     )
 

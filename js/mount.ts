@@ -5,6 +5,7 @@ import { renderDetails } from "./views/details";
 import { renderDiagram } from "./views/diagram";
 import { renderSearch } from "./views/search";
 import { renderTable } from "./views/table";
+import { renderTimeline } from "./views/timeline";
 import { renderToolbar } from "./views/toolbar";
 
 /** Draw torchscope for `model` into `el`; returns the cleanup function. */
@@ -35,6 +36,8 @@ export function mount(el: HTMLElement, model: WidgetModel): () => void {
   root.append(body);
   const diagram = renderDiagram(main, store);
   const details = renderDetails(main, store);
+  // a training step's memory, under the diagram and above the table (absent for a forward trace)
+  const timeline = renderTimeline(body, store);
   const table = renderTable(body, store);
   const splitter = renderSplitter(body, table.element, root);
   const cleanups = [
@@ -42,6 +45,7 @@ export function mount(el: HTMLElement, model: WidgetModel): () => void {
     search,
     diagram,
     details,
+    timeline,
     () => table.dispose(),
     splitter,
     store.subscribe(applyHeight),

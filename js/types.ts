@@ -146,6 +146,49 @@ export interface DiffSection {
   items: Record<string, DiffItem>;
 }
 
+/** A training step's memory, in the order a chart stacks it (schema_step.py has the same list). */
+export const STEP_CATEGORIES = [
+  "params",
+  "buffers",
+  "grads",
+  "optimizer",
+  "saved",
+  "temporaries",
+] as const;
+export type StepCategory = (typeof STEP_CATEGORIES)[number];
+/** The phases of a training step, in the order they run. */
+export const STEP_PHASES = ["forward", "backward", "optimizer"] as const;
+export type StepPhase = (typeof STEP_PHASES)[number];
+
+/**
+ * Bytes alive after each forward node, after each node's backward, then after the optimizer,
+ * column by column: `node` indexes `nodes` (-1: no node ran, the optimizer's step); `bytes` has a
+ * list per category, or one number for a category that is the same at every point.
+ */
+export interface StepTimeline {
+  node: number[];
+  phase: StepPhase[];
+  bytes: Record<StepCategory, number | number[]>;
+}
+
+/** The most bytes alive at once, marked at the timeline `point` of the node then running. */
+export interface StepPeak {
+  bytes: number;
+  split: Record<StepCategory, number>;
+  phase: StepPhase;
+  point: number;
+  /** The largest producers of the saved activations alive at the peak: [node index, bytes]. */
+  saved_by_node: [number, number][];
+}
+
+/** A training step's memory (src/torchscope/schema_step.py); absent from a forward trace. */
+export interface Step {
+  optimizer: string;
+  precision: string;
+  timeline: StepTimeline;
+  peak: StepPeak;
+}
+
 export interface Payload {
   schema: number;
   model: ModelInfo;
@@ -158,6 +201,8 @@ export interface Payload {
   totals: Record<string, StatValue>;
   /** Only when the payload compares two models. */
   diff?: DiffSection;
+  /** Only in a training trace. */
+  step?: Step;
 }
 
 /** Top to bottom or left to right, declared once (src/torchscope/schema.py has the same pair). */

@@ -11,13 +11,19 @@ import {
   type Payload,
   SCHEMA_VERSION,
 } from "./types";
+import {
+  type Fields,
+  fault,
+  fields,
+  kindOf,
+  list,
+  SchemaError,
+  show,
+  text,
+} from "./validate-fields";
+import { checkStep } from "./validate-step";
 
-/** Why a value is not a valid payload, naming the field (e.g. `nodes[3].parent`). */
-export class SchemaError extends Error {
-  override name = "SchemaError";
-}
-
-type Fields = Record<string, unknown>;
+export { SchemaError };
 
 /**
  * Check a payload against the contract field by field, as `validate` in
@@ -55,6 +61,7 @@ export function validatePayload(value: unknown): Payload {
   });
   checkRoots(top.roots, [...groups, ...nodes]);
   checkStats(top.totals, columns, "totals");
+  if ("step" in top) checkStep(top.step, nodes.length);
   if ("diff" in top) checkDiff(top.diff, new Set([...nodeIds, ...groupIds]), columns);
   return value as Payload;
 }
@@ -361,34 +368,4 @@ function uniqueIds(items: readonly Fields[], at: string): Set<string> {
     ids.add(id as string);
   });
   return ids;
-}
-
-function fields(value: unknown, at: string, field = ""): Fields {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw fault(at, field, `expected an object, got ${kindOf(value)}`);
-  }
-  return value as Fields;
-}
-
-function list(value: unknown, at: string, field = ""): unknown[] {
-  if (!Array.isArray(value)) throw fault(at, field, `expected a list, got ${kindOf(value)}`);
-  return value;
-}
-
-function text(value: unknown, at: string, field = ""): string {
-  if (typeof value !== "string") throw fault(at, field, `expected a string, got ${kindOf(value)}`);
-  return value;
-}
-
-function fault(at: string, field: string, why: string): SchemaError {
-  return new SchemaError(`${at}${field}: ${why}`);
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return "null";
-  return Array.isArray(value) ? "list" : typeof value;
-}
-
-function show(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
 }

@@ -58,6 +58,8 @@ def test_the_list_breaks_each_kind_of_check() -> None:
     suffixes = {re.sub(r"^\w+(\[\d+\])?\.?", "", f) for f in fields}
     for check in ("kind", "key", "id", "parent", "children[0]", "repeat_of", "stats.params", "target"):
         assert check in suffixes, check
+    for step_field in ("step.timeline.node[2]", "step.timeline.phase[2]", "step.peak.point"):
+        assert step_field in fields, step_field
     assert any(re.search(r"(inputs|outputs)\[0\]\.(shape|dtype)$", f) for f in fields)
 
 
@@ -73,6 +75,8 @@ def test_both_sides_declare_the_same_names() -> None:
     assert _declared("NODE_KINDS") == list(schema.NODE_KINDS)
     assert _declared("COLUMN_KINDS") == list(schema.COLUMN_KINDS)
     assert _declared("ORIENTATIONS") == list(schema.ORIENTATIONS)
+    assert _declared("STEP_CATEGORIES") == list(schema.STEP_CATEGORIES)
+    assert _declared("STEP_PHASES") == list(schema.STEP_PHASES)
     types = (ROOT / "js" / "types.ts").read_text()
     assert f"export const SCHEMA_VERSION = {schema.SCHEMA_VERSION};" in types
 
@@ -88,3 +92,31 @@ def test_real_payload_follows_the_contract() -> None:
         "dtype": "float32",
         "torch_version": torch.__version__,
     }
+
+
+def test_a_training_payload_carries_its_timeline_and_a_forward_one_none() -> None:
+    # Linear(4, 3) → ReLU, batch 2, fp32, SGD with momentum: counted by hand
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    graph = torchscope.trace(model, [2, 4], training=torchscope.Training(optimizer="sgd"))
+    payload = graph.to_json()
+    schema.validate(payload)
+    step = payload["step"]
+    ids = [n["id"] for n in payload["nodes"]]
+    timeline = step["timeline"]
+    assert [ids[i] if i >= 0 else None for i in timeline["node"]] == ["0", "1", "1", "0", None]
+    assert timeline["phase"] == ["forward", "forward", "backward", "backward", "optimizer"]
+    # weights 4×3 + bias 3 = 15 fp32 numbers, and one momentum buffer as large: constant, sent once
+    assert timeline["bytes"]["params"] == 15 * 4
+    assert timeline["bytes"]["optimizer"] == 15 * 4
+    # Linear saves its input (an example input: not counted), ReLU its output, 2×3 fp32
+    saved = timeline["bytes"]["saved"]
+    assert isinstance(saved, list)
+    assert saved[:2] == [0, 2 * 3 * 4]
+    # after the backward the gradients of all 15 numbers are alive
+    grads = timeline["bytes"]["grads"]
+    assert isinstance(grads, list)
+    assert grads[-1] == 15 * 4
+    peak = step["peak"]
+    assert peak["bytes"] == sum(peak["split"].values())
+    assert 0 <= peak["point"] < len(timeline["node"])
+    assert "step" not in torchscope.trace(model, [2, 4]).to_json()

@@ -73,11 +73,36 @@ def test_dynamic_quantization_reports_the_layers_it_still_pairs() -> None:
     d = ts.diff(a, b, inputs=x, values=True)
     assert d.value_changes is not None
     exact = exact_changes(a, b, x, x)
-    # a quantized Linear is a module with children (its packed weights): it does not pair with the
-    # float layer, but what follows it does
-    for name in ("1", "3", "4"):
-        assert d.value_changes[name] == pytest.approx(exact[name], rel=0.25), name
+    assert len(exact) == 6
+    for name, truth in exact.items():
+        assert d.value_changes[name] == pytest.approx(truth, rel=0.25), name
+    # a quantized Linear is a module with children (its packed weights): structurally the float
+    # layer is removed and the module added, but the change is measured on the module that replaced it
+    assert d.status("0") == "added"
+    assert d.pair("0") == (None, "0")
     assert d.largest_value_changes(1)[0][1] == max(c for c in d.value_changes.values() if c is not None)
+
+
+def test_a_block_changes_by_what_leaves_it() -> None:
+    torch.manual_seed(0)
+    a = nn.Sequential(
+        nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 16)),
+        nn.Sequential(nn.Linear(16, 16), nn.Tanh()),
+    ).eval()
+    b = copy.deepcopy(a)
+    with torch.no_grad():  # only the block's last layer moves: its output doubles, nothing before it
+        b[0][2].weight.mul_(2)
+        b[0][2].bias.mul_(2)
+    x = torch.randn(8, 16)
+    d = ts.diff(a, b, inputs=x, values=True)
+    assert d.value_changes is not None
+    assert d.value_changes["0"] == pytest.approx(1.0, rel=0.25)  # ‖2y − y‖ / ‖y‖ of what leaves it
+    assert d.value_changes["0.0"] == 0.0
+    exact = exact_changes(a, b, x, x)  # the second block's output, from a hook
+    assert d.value_changes["1"] == pytest.approx(exact["1"], rel=0.25)
+    payload = schema.validate(d.payload)
+    group = next(g for g in payload["groups"] if g["id"] == "0")
+    assert group["stats"]["value_change"] == pytest.approx(d.value_changes["0"], rel=1e-3)
 
 
 def test_identical_runs_change_by_exactly_zero() -> None:

@@ -145,13 +145,19 @@ export function deltaScale(values: readonly (number | undefined)[]): Scale {
   return { at, min: -max, max, log };
 }
 
-/** The scale to shade a column by: diverging for a delta column, the plain one otherwise. */
+/**
+ * The scale to shade a column by: diverging around zero for a delta column and for any column with
+ * values below zero (a mean or a minimum of activations), the plain one otherwise. A plain scale
+ * would leave every negative value unshaded.
+ */
 export function shadingScale(
   payload: Payload,
   key: string,
   values: readonly (number | undefined)[],
 ): Scale {
-  return isDelta(payload, key) ? deltaScale(values) : metricScale(values);
+  return isDelta(payload, key) || values.some((v) => typeof v === "number" && v < 0)
+    ? deltaScale(values)
+    : metricScale(values);
 }
 
 /** What the diagram shows of a box in a diff: its status, and for a collapsed group its roll-up. */

@@ -304,6 +304,7 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     status: () => root.dataset.layout ?? "",
     scene: () => scene,
     camera: () => camera,
+    hovered: () => hover,
     size,
     canvas,
     timings: () => ({ ...timings, frames: [...timings.frames], threaded: engine.threaded }),

@@ -6,8 +6,8 @@
 
 import { formatCount, formatValue } from "../format";
 import { axisTicks, type Charted, histogramBars } from "../graph/values";
+import { svgElement, svgText } from "./svg";
 
-const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 240;
 const HEIGHT = 96;
 // the plot area inside the chart: room on the left for counts, below for values
@@ -81,17 +81,5 @@ function label(
 ): SVGElement {
   const made = svgElement("text", { x, y, "text-anchor": anchor, class: className });
   made.textContent = content;
-  return made;
-}
-
-function svgText(tag: string, content: string): SVGElement {
-  const made = document.createElementNS(SVG, tag);
-  made.textContent = content;
-  return made;
-}
-
-function svgElement(tag: string, attrs: Record<string, string | number>): SVGElement {
-  const made = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) made.setAttribute(key, String(value));
   return made;
 }

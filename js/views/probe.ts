@@ -34,6 +34,8 @@ export interface DiagramProbe {
   /** The edges at least partly on screen. */
   edges(): { source: string; target: string; label: string; highlighted: boolean }[];
   transform(): Transform;
+  /** The visible box drawn hovered now (from the diagram, the table or the timeline), or null. */
+  hovered(): string | null;
   /** Milliseconds: the last layout, the last paint, and every paint since `resetFrames()`. */
   timings(): { layout: number; paint: number; frames: number[]; threaded: boolean };
   resetFrames(): void;
@@ -43,6 +45,7 @@ export interface ProbeSource {
   status(): string;
   scene(): Scene | null;
   camera(): Transform;
+  hovered(): string | null;
   size(): [number, number];
   canvas: HTMLCanvasElement;
   timings(): { layout: number; paint: number; frames: number[]; threaded: boolean };
@@ -91,6 +94,7 @@ export function makeProbe(source: ProbeSource): DiagramProbe {
           highlighted,
         })),
     transform: () => ({ ...source.camera() }),
+    hovered: source.hovered,
     timings: source.timings,
     resetFrames: source.resetFrames,
   };

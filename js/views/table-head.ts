@@ -21,6 +21,8 @@ export const DEFAULT_COLUMNS: ReadonlySet<string> = new Set([
   "macs",
   "flops",
   "activation_bytes",
+  // a training trace's: what each layer keeps for the backward, beside the step's timeline
+  "saved_bytes",
   "latency_ms",
   "share",
 ]);

@@ -6,7 +6,7 @@ from torchscope.api import draw_model, model_stats, save_html, trace
 from torchscope.diff import ModelDiff, diff
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
-from torchscope.parallel import FSDP
+from torchscope.parallel import FSDP, TP
 from torchscope.roofline import Hardware
 from torchscope.schema import SCHEMA_VERSION
 from torchscope.sources import LoadedModel, SourceError, load_model
@@ -23,6 +23,7 @@ except metadata.PackageNotFoundError:  # run from a source tree that was never i
 __all__ = [
     "FSDP",
     "SCHEMA_VERSION",
+    "TP",
     "Hardware",
     "LoadedModel",
     "ModelDiff",

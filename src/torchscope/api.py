@@ -13,7 +13,7 @@ from torch import nn
 from torchscope import roofline
 from torchscope.errors import TraceError, TraceWarning
 from torchscope.graph import ModelGraph
-from torchscope.parallel import FSDP, trace_fsdp
+from torchscope.parallel import FSDP, TP, Parallel, trace_parallel
 from torchscope.program import trace_program
 from torchscope.progress import progress
 from torchscope.roofline import Hardware
@@ -39,7 +39,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and nine 
     measure: bool = False,
     training: bool | Training = False,
     hardware: str | Hardware | None = None,
-    parallel: FSDP | None = None,
+    parallel: Parallel | None = None,
     values: bool = False,
 ) -> ModelGraph:
     """Run ``model`` once and return its layer graph.
@@ -84,9 +84,10 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and nine 
         lower bound: the larger of FLOPs at peak and bytes at full bandwidth), its ``bound``
         (compute or memory) and, with ``training``, ``backward_time_ms`` and the step's time.
     parallel
-        a :class:`torchscope.FSDP` runs the training step (``training``, or its defaults) once more
-        under FSDP2 on PyTorch's fake process group: per-rank parameter, gradient, optimizer and
-        peak bytes, and each wrapped block's all-gather and reduce-scatter bytes.
+        a :class:`torchscope.FSDP` or :class:`torchscope.TP` runs the training step (``training``,
+        or its defaults) once more under FSDP2 or tensor parallelism on PyTorch's fake process
+        group: per-rank parameter, gradient, optimizer and peak bytes, and each wrapped block's
+        all-gather and reduce-scatter bytes (FSDP) or each module's collective bytes (TP).
     values
         run the pass on real tensors (the model's own device, or ``device``) and summarise what
         flows through it: per output tensor of every node and per parameter the mean, std, min,
@@ -123,7 +124,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and nine 
     traced = trace_model(model, example, device, train=train, measure=measure, training=step, values=values)
     traced.hardware = hw
     if parallel is not None and step is not None:
-        traced.parallel = trace_fsdp(model, example, step, parallel)
+        traced.parallel = trace_parallel(model, example, step, parallel)
     return ModelGraph(traced)
 
 
@@ -140,8 +141,11 @@ def _step_for(step: Training | None, parallel: object, *, measure: bool) -> Trai
     """Return the training step to trace: the one asked for, or the defaults when ``parallel`` needs one."""
     if step is not None and measure:
         raise ValueError("measure=True times a forward on real tensors; it cannot be combined with training=")
-    if parallel is not None and not isinstance(parallel, FSDP):
-        raise TypeError(f"parallel must be a torchscope.FSDP(world_size=...), got {parallel!r}")
+    if parallel is not None and not isinstance(parallel, FSDP | TP):
+        raise TypeError(
+            "parallel must be a torchscope.FSDP(world_size=...) or torchscope.TP(world_size=...), "
+            f"got {parallel!r}"
+        )
     return Training() if parallel is not None and step is None else step
 
 

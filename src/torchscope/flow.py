@@ -121,17 +121,21 @@ def node_stats(trace: Trace, node_id: str) -> dict[str, schema.StatValue]:
 
 
 def group_stats(trace: Trace, inside: list[str]) -> dict[str, schema.StatValue]:
-    """Return the value columns of a group whose nodes are ``inside``, pooled over what leaves it.
+    """Return the value columns of a group whose nodes are ``inside``, pooled over what leaves it."""
+    return stats_of(pool(s for s in group_outputs(trace, inside) if s is not None))
 
-    That is every output of each node inside that hands a tensor to a node outside.
+
+def group_outputs(trace: Trace, inside: list[str]) -> list[ValueSummary | None]:
+    """Return what leaves a group whose nodes are ``inside``: its outputs, as far as values tell.
+
+    That is every output of each node inside that hands a tensor to a node outside (or to the
+    model's output), in call order; empty for a trace without values.
     """
     if trace.values is None:
-        return {}
+        return []
     members = set(inside)
     leaving = {e.source for e in trace.edges if e.source in members and e.target not in members}
-    return stats_of(
-        pool(s for node in inside if node in leaving for s in trace.values.get(node, []) if s is not None)
-    )
+    return [s for node in inside if node in leaving for s in trace.values.get(node, [])]
 
 
 def payload_values(trace: Trace, node_id: str) -> schema.NodeValues | None:

@@ -158,6 +158,10 @@ class ModelGraph:
         """Return the schema payload (see :mod:`torchscope.schema`) that the widget draws."""
         trace = self.trace
         per_node = {n.id: stats.node_stats(n, trace) | flow.node_stats(trace, n.id) for n in trace.nodes}
+        for node in trace.nodes:
+            if node.kind == "module":
+                first_call = "#" not in node.id.removeprefix(node.module_path)
+                per_node[node.id].update(parallel.node_stats(trace.parallel, node.module_path, first_call))
         bounds = roofline.annotate_nodes(trace, per_node)
         groups = {g.id: g for g in trace.groups}
         totals = stats.totals(trace, per_node)
@@ -182,7 +186,7 @@ class ModelGraph:
             model["notes"] = list(trace.notes)
         if (values := flow.values_info(trace)) is not None:
             model["values"] = values
-        return schema.Payload(
+        payload = schema.Payload(
             schema=schema.SCHEMA_VERSION,
             model=model,
             columns=[
@@ -206,6 +210,10 @@ class ModelGraph:
             roots=list(trace.top_level),
             totals=totals,
         )
+        step = stats_training.payload_step(trace, {n.id: i for i, n in enumerate(trace.nodes)})
+        if step is not None:
+            payload["step"] = step
+        return payload
 
     def _node_json(self, node: NodeRecord, node_stats: stats.Stats) -> schema.Node:
         attrs = dict(node.attrs)

@@ -1,7 +1,8 @@
 """The wire contract between the kernel and the front end: the JSON layout of the ``graph`` trait.
 
-This is the only Python module that knows the payload's layout; ``js/types.ts`` mirrors it and
-carries the same :data:`SCHEMA_VERSION`. A golden payload (``tests/golden/payload_v1.json``) is
+This is the only Python module that knows the payload's layout (a training step's section lives in
+:mod:`torchscope.schema_step`); ``js/types.ts`` mirrors it and carries the same
+:data:`SCHEMA_VERSION`. A golden payload (``tests/golden/payload_v1.json``) is
 validated by both pytest and vitest, so neither side can drift. Change the layout here, in
 ``js/types.ts`` and in the golden file together, and bump the version when old payloads stop
 being readable.
@@ -9,8 +10,34 @@ being readable.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Literal, NotRequired, TypedDict, get_args
+
+from torchscope.schema_checks import SchemaError
+from torchscope.schema_checks import mapping as _mapping
+from torchscope.schema_checks import sequence as _sequence
+from torchscope.schema_checks import string as _string
+from torchscope.schema_step import (
+    STEP_CATEGORIES,
+    STEP_PHASES,
+    Step,
+    StepCategory,
+    StepPeak,
+    StepPhase,
+    StepTimeline,
+    check_step,
+)
+
+__all__ = [
+    "STEP_CATEGORIES",
+    "STEP_PHASES",
+    "SchemaError",
+    "Step",
+    "StepCategory",
+    "StepPeak",
+    "StepPhase",
+    "StepTimeline",
+]
 
 SCHEMA_VERSION = 1
 
@@ -189,7 +216,7 @@ class DiffSection(TypedDict):
 
 
 class Payload(TypedDict):
-    """The whole ``graph`` trait; ``diff`` only when it compares two models."""
+    """The whole ``graph`` trait; ``diff`` only when it compares two models, ``step`` for training."""
 
     schema: int
     model: ModelInfo
@@ -202,15 +229,12 @@ class Payload(TypedDict):
     roots: list[str]
     totals: dict[str, StatValue]
     diff: NotRequired[DiffSection]
+    step: NotRequired[Step]
 
 
 def top_level_members(payload: Payload) -> list[str]:
     """Ids of the top-level groups and nodes, in call order (as the tracer recorded it)."""
     return list(payload["roots"])
-
-
-class SchemaError(ValueError):
-    """A payload does not follow the contract; the message says which field and where."""
 
 
 def validate(payload: object) -> Payload:
@@ -249,6 +273,8 @@ def validate(payload: object) -> Payload:
         _check_edge(edge, f"edges[{i}]", node_ids)
     _check_roots(top.get("roots"), [*groups, *nodes])
     _stats(top.get("totals"), columns, "totals")
+    if "step" in top:
+        check_step(top["step"], len(nodes))
     if "diff" in top:
         _check_diff(top["diff"], members, columns)
     return payload  # type: ignore[return-value]  # checked field by field above
@@ -428,24 +454,6 @@ def _check_diff_item(value: object, where: str) -> None:
             _string(item.get(side), f"{where}.{side}")
     for j, change in enumerate(_sequence(item.get("changes", []), f"{where}.changes")):
         _string(_mapping(change, f"{where}.changes[{j}]").get("field"), f"{where}.changes[{j}].field")
-
-
-def _mapping(value: object, where: str) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        raise SchemaError(f"{where}: expected an object, got {type(value).__name__}")
-    return value
-
-
-def _sequence(value: object, where: str) -> Sequence[object]:
-    if not isinstance(value, list | tuple):
-        raise SchemaError(f"{where}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def _string(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise SchemaError(f"{where}: expected a string, got {type(value).__name__}")
-    return value
 
 
 def _shape(value: object, where: str) -> None:

@@ -12,10 +12,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from torchscope import schema
 from torchscope.cells import human
+from torchscope.trace.step_records import CATEGORIES
 
 if TYPE_CHECKING:
     from torchscope.trace.records import GroupRecord, NodeRecord, Trace
@@ -33,6 +34,8 @@ TOTALS_ONLY: list[schema.Column] = [
     schema.Column(key="peak_split", label="At the step's peak", unit="", kind="text"),
     schema.Column(key="peak_layers", label="Most saved at the peak", unit="", kind="text"),
 ]
+# the producers of saved activations the payload names at the peak (the chart labels the first)
+KEEP_SAVED = 8
 ADDITIVE = ("saved_bytes", "backward_macs", "backward_flops")
 KEYS = [c["key"] for c in COLUMNS]
 
@@ -115,3 +118,36 @@ def _layers(saved: list[tuple[str, int]], keep: int = 3) -> str:
 def columns(trace: Trace) -> list[schema.Column]:
     """Return the columns a payload declares for the step (none without one)."""
     return [*COLUMNS, *TOTALS_ONLY] if trace.step is not None else []
+
+
+def payload_step(trace: Trace, node_index: dict[str, int]) -> schema.Step | None:
+    """Return the payload's step section: the memory timeline and its peak (None without a step).
+
+    ``node_index`` maps node ids to their place in the payload's ``nodes``.
+    """
+    step = trace.step
+    if step is None or step.peak is None or not step.timeline:
+        return None
+    points = step.timeline
+    columns: dict[schema.StepCategory, int | list[int]] = {}
+    for category in cast("tuple[schema.StepCategory, ...]", CATEGORIES):
+        column = [p.bytes[category] for p in points]
+        # a category that never changes (parameters, optimizer state) is sent once
+        columns[category] = column[0] if len(set(column)) == 1 else column
+    peak = step.peak
+    return schema.Step(
+        optimizer=step.optimizer,
+        precision=step.precision,
+        timeline=schema.StepTimeline(
+            node=[node_index.get(p.node, -1) for p in points],
+            phase=[cast("schema.StepPhase", p.phase) for p in points],
+            bytes=columns,
+        ),
+        peak=schema.StepPeak(
+            bytes=peak.bytes,
+            split=cast("dict[schema.StepCategory, int]", dict(peak.split)),
+            phase=cast("schema.StepPhase", peak.phase),
+            point=peak.point,
+            saved_by_node=[[node_index.get(n, -1), b] for n, b in peak.saved_by_node[:KEEP_SAVED]],
+        ),
+    )

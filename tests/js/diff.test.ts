@@ -5,6 +5,7 @@ import {
   onlyDifferences,
   rollUp,
   rollUpText,
+  shadingScale,
   sideBySide,
   signedCount,
   statusCounts,
@@ -14,6 +15,7 @@ import { Hierarchy, visible } from "../../js/graph/visible";
 import type { DiffSection, Payload } from "../../js/types";
 import { SchemaError, validatePayload } from "../../js/validate";
 import golden from "../golden/diff_v1.json";
+import { mod, payload } from "./builders";
 
 /** The golden diff (tests/test_diff_payload.py): three blocks against two, one retuned, a wrapper. */
 function diffPayload(): Payload {
@@ -135,6 +137,18 @@ describe("the delta scale", () => {
     const linear = deltaScale([-50, 100]);
     expect(linear.log).toBe(false);
     expect(linear.at(-50)).toBeCloseTo(-(0.15 + 0.85 * 0.5));
+  });
+
+  it("shades a signed statistic of a plain payload both ways (a mean, a minimum)", () => {
+    const plain = payload([mod("a", "Linear")], [], []);
+    const means = shadingScale(plain, "value_mean", [-0.4, 0.2, 0, undefined]);
+    expect(means.at(-0.4)).toBe(-1); // the largest magnitude, on the cool side
+    expect(means.at(0.2)).toBeCloseTo(0.15 + 0.85 * 0.5);
+    expect(means.at(0)).toBeNull();
+    expect(means.min).toBe(-0.4);
+    const sizes = shadingScale(plain, "macs", [10, 20]); // nothing below zero: the plain scale
+    expect(sizes.min).toBe(10);
+    expect(sizes.at(10)).toBeCloseTo(0.1);
   });
 });
 

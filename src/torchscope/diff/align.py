@@ -18,7 +18,11 @@ The two hierarchies are matched level by level, from the top: the members of two
 4. **By shapes**: what is left still pairs, in order, nodes with the same input and output shapes
    and groups with the same parameter count and number of members.
 
-Everything still unpaired is added (only in b) or removed (only in a), with all it holds.
+Everything still unpaired is added (only in b) or removed (only in a), with all it holds. A
+node and a group under the same name that no wrapper explains stay unpaired (a box cannot be both),
+but are noted as :attr:`Alignment.replaced`: the same layer, rebuilt as the other kind (a float
+``Linear`` and its dynamically quantized counterpart, a module with children). Their values can
+still be compared (:mod:`torchscope.diff.values`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ class Alignment:
     how: dict[str, How] = field(default_factory=dict)  # a id → the rule that paired it
     wrappers_a: set[str] = field(default_factory=set)
     wrappers_b: set[str] = field(default_factory=set)
+    # a node and a group with the same name and nothing else to explain them: a id → b id
+    replaced: dict[str, str] = field(default_factory=dict)
 
     def b_to_a(self) -> dict[str, str]:
         """Return the pairs seen from b (b id → a id)."""
@@ -115,6 +121,8 @@ class _Aligner:
             self.done_a.add(x)
         elif mx.is_group == my.is_group:
             self._pair(x, y, "name")  # the same place with another type: a changed op
+        else:
+            self.result.replaced[x] = y
 
     def _wrapped(self, side: Side, wrapper: str, other: Side, like: str) -> str | None:
         """Return the member of ``wrapper`` that stands for ``like`` (other side), if it wraps one."""

@@ -41,20 +41,26 @@ class ModelDiff:
         self.b = schema.validate(b)
         self.names: tuple[str, str] = names if names is not None else _default_names(a, b)
         side_a, side_b = Side(a), Side(b)
-        entries = compare(side_a, side_b, align(side_a, side_b))
+        alignment = align(side_a, side_b)
+        entries = compare(side_a, side_b, alignment)
         self._merger = Merger(side_a, side_b, entries, self.names)
         # every entry in merged drawing order (a wrapper left empty has no box, but still a row)
         self._entries = sorted(self._merger.entries.items(), key=lambda item: self._merger.sequence[item[0]])
         self._sides = (side_a, side_b)
-        pairs = {
-            m: (e.a, e.b)
-            for m, e in self._merger.entries.items()
-            if not e.is_group and e.a is not None and e.b is not None
-        }
-        # two values traces: how far each node's outputs moved (see torchscope.diff.values)
+        # two values traces: how far each member's outputs moved (see torchscope.diff.values)
         self.value_changes: dict[str, float | None] | None = (
-            None if traces is None else value_diff.changes(*traces, pairs)
+            None if traces is None else value_diff.changes(*traces, self._compared_pairs(alignment.replaced))
         )
+
+    def _compared_pairs(self, replaced: dict[str, str]) -> dict[str, tuple[str, str]]:
+        """Return merged id → (a id, b id) of every pair, and of each layer rebuilt as the other kind.
+
+        A replaced layer's change is b's member's: the layer as it now is, against what it was.
+        """
+        entries = self._merger.entries.items()
+        pairs = {m: (e.a, e.b) for m, e in entries if e.a is not None and e.b is not None}
+        pairs.update({self._merger.id_b[y]: (x, y) for x, y in replaced.items()})
+        return pairs
 
     @cached_property
     def payload(self) -> schema.Payload:
@@ -62,9 +68,9 @@ class ModelDiff:
         merged = self._merger.payload()
         if self.value_changes is not None:
             merged["columns"].append(value_diff.COLUMN)
-            for node in merged["nodes"]:
-                if (change := self.value_changes.get(node["id"])) is not None:
-                    node["stats"][value_diff.COLUMN["key"]] = float(f"{change:.4g}")
+            for member in [*merged["nodes"], *merged["groups"]]:
+                if (change := self.value_changes.get(member["id"])) is not None:
+                    member["stats"][value_diff.COLUMN["key"]] = float(f"{change:.4g}")
         return schema.validate(merged)
 
     # -- what changed -------------------------------------------------------------------------

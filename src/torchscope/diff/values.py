@@ -1,7 +1,10 @@
 """How far the values moved between two values traces: the relative L2 change of each node's outputs.
 
-For a pair of aligned nodes with outputs ``a`` (in graph a) and ``b`` (in graph b), the change is
-``‖b − a‖ / ‖a‖`` over all their output elements together. What each side recorded
+For a pair of aligned members with outputs ``a`` (in graph a) and ``b`` (in graph b), the change is
+``‖b − a‖ / ‖a‖`` over all their output elements together. A node's outputs are its output
+tensors; a group's are what leaves it (:func:`torchscope.flow.group_outputs`), so a block, or a
+layer that became a module of its own (a float ``Linear`` against its dynamically quantized
+counterpart, see :attr:`~torchscope.diff.align.Alignment.replaced`), is measured too. What each side recorded
 (:class:`~torchscope.trace.records.ValueSummary`) decides what is exact:
 
 * ``‖a‖`` and ``‖b‖`` are exact (float64 sums of squares of the finite elements);
@@ -24,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from torchscope import schema
+from torchscope import flow, schema, stats
 from torchscope.trace.records import Trace, ValueSummary
 
 COLUMN = schema.Column(key="value_change", label="Rel. L2 change", unit="", kind="value")
@@ -49,12 +52,33 @@ def relative_change(a: list[ValueSummary | None], b: list[ValueSummary | None]) 
 
 
 def changes(trace_a: Trace, trace_b: Trace, pairs: Mapping[str, tuple[str, str]]) -> dict[str, float | None]:
-    """Return the relative change of every paired node with values: merged id → change or None."""
+    """Return the relative change of every paired member with values: merged id → change or None.
+
+    ``pairs`` maps a merged id to the ids of its two sides, nodes or groups (either kind each).
+    """
     if trace_a.values is None or trace_b.values is None:
         raise ValueError("both graphs must be traced with values=True to compare their values")
-    seen_a, seen_b = trace_a.values, trace_b.values
-    # output nodes hold no values of their own: their producers do
-    summarised = {m: (a, b) for m, (a, b) in pairs.items() if a in seen_a and b in seen_b}
+    outputs_a, outputs_b = _Outputs(trace_a), _Outputs(trace_b)
+    # output nodes hold no values of their own (their producers do), nor do empty groups
+    summarised = {m: (outputs_a(a), outputs_b(b)) for m, (a, b) in pairs.items()}
+    summarised = {m: pair for m, pair in summarised.items() if pair[0] and pair[1]}
     if trace_a.device.split(":")[0] != trace_b.device.split(":")[0]:
         return dict.fromkeys(summarised)
-    return {member: relative_change(seen_a[a], seen_b[b]) for member, (a, b) in summarised.items()}
+    return {member: relative_change(a, b) for member, (a, b) in summarised.items()}
+
+
+class _Outputs:
+    """The output summaries of a trace's nodes and groups, by id."""
+
+    def __init__(self, trace: Trace) -> None:
+        self._trace = trace
+        self._groups = {g.id: g for g in trace.groups}
+
+    def __call__(self, member: str) -> list[ValueSummary | None]:
+        values = self._trace.values or {}
+        if member in values:
+            return values[member]
+        group = self._groups.get(member)
+        if group is None:
+            return []
+        return flow.group_outputs(self._trace, stats.descendant_nodes(group, self._groups))

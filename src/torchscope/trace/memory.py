@@ -54,6 +54,7 @@ class MemoryLog:
         self.peak_phase = ""
         self.peak_node = ""
         self._peak_event = 0
+        self._peak_point = 0  # the timeline point the running node will add (see :meth:`point`)
         self.phase = "forward"
         self.node: Callable[[], str] = str  # who is running now, asked only at a new peak
         self._saved_events: list[tuple[_Entry, int]] = []  # (a saved storage, ±bytes), in order
@@ -119,11 +120,14 @@ class MemoryLog:
             self.peak_phase = self.phase
             self.peak_node = self.node()
             self._peak_event = len(self._saved_events)
+            self._peak_point = len(self.timeline)
 
     def point(self, node: str) -> None:
         """Add a timeline point for ``node`` (merged with the last one if that was the same node)."""
         point = TimelinePoint(node=node, phase=self.phase, bytes=dict(self.alive))
         if self.timeline and self.timeline[-1].node == node and self.timeline[-1].phase == self.phase:
+            if self._peak_point == len(self.timeline):  # the peak's point is the one merged into
+                self._peak_point -= 1
             self.timeline[-1] = point
         else:
             self.timeline.append(point)
@@ -141,6 +145,8 @@ class MemoryLog:
             phase=self.peak_phase,
             node=self.peak_node,
             saved_by_node=ranked,
+            # a peak after the last point (an optimizer step that takes none) is marked at the last
+            point=min(self._peak_point, max(0, len(self.timeline) - 1)),
         )
 
     # -- internals -------------------------------------------------------------------------------

@@ -142,6 +142,11 @@ def sketch_hash(n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tenso
     return buckets, signs
 
 
+def host_reads_free(device: torch.device) -> bool:
+    """Whether reading a number back to Python costs no wait: on the CPU nothing runs ahead of it."""
+    return device.type == "cpu"
+
+
 def summarise(tensor: torch.Tensor, hashed: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
     """One float64 vector on ``tensor``'s device: the head, the histogram, the sketch (see above)."""
     x = tensor.detach().reshape(-1)
@@ -153,9 +158,9 @@ def summarise(tensor: torch.Tensor, hashed: tuple[torch.Tensor, torch.Tensor]) -
         return torch.zeros(_HEAD + BINS + SKETCH, dtype=torch.float64, device=device)
     finite = torch.isfinite(x)
     finite_count = finite.sum()
-    # on the CPU nothing runs ahead of the host, so asking costs nothing: a tensor with no NaN or
-    # Inf (the usual case) skips the masks. On an accelerator the masked path runs, never waiting
-    if device.type == "cpu" and int(finite_count) == n:
+    # a tensor with no NaN or Inf (the usual case) skips the masks where asking is free; on an
+    # accelerator the masked path runs, never waiting
+    if host_reads_free(device) and int(finite_count) == n:
         kept = x
         nan = torch.zeros((), dtype=torch.int64)
         low, high = (t.to(torch.float64) for t in torch.aminmax(x))
@@ -204,7 +209,7 @@ def _histogram(kept: torch.Tensor, top: torch.Tensor, nonfinite: torch.Tensor) -
     end = torch.clamp_min(top, 1e-27)  # ±top exactly, not its rounded image: the extremes fall inside
     edges[0], edges[-1] = -end, end
     slot = torch.bucketize(kept, edges, right=True)  # edges[i-1] <= x < edges[i] → i
-    if device.type == "cpu":
+    if host_reads_free(device):
         counts = torch.bincount(slot, minlength=BINS + 2).to(torch.float64)
     else:  # bincount sizes its result from the data (a wait for the host); histc does not
         counts = torch.histc(slot.to(torch.float32), BINS + 2, 0, BINS + 1).to(torch.float64)

@@ -187,7 +187,7 @@ class Trace:
     step: StepRecord | None = None
     # the accelerator a roofline estimate is made for, when one was asked for
     hardware: Hardware | None = None
-    # one rank's share of the step under FSDP, when parallel= asked for it
+    # one rank's share of the step under FSDP or TP, when parallel= asked for it
     parallel: RankRecord | None = None
     # with values=True: each node's output summaries (one per output tensor, None where it is not
     # a real-valued tensor) and the parameters it was the first to read, by their full names

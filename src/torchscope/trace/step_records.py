@@ -39,6 +39,8 @@ class Peak:
     node: str
     # saved activations alive at the peak, by the node that produced them, largest first
     saved_by_node: list[tuple[str, int]]
+    # the timeline point taken when that node finished: where a chart of the timeline marks the peak
+    point: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,145 @@
+"""What every parallel step shares: a world of fake ranks, a meta replica, its state in bytes.
+
+``parallel=`` runs the training step once more through PyTorch's own distributed machinery on a
+replica of the model: a deep copy whose tensors are meta (no value is copied), materialised under
+``FakeTensorMode`` (no memory), on the ``fake`` process-group backend (no GPUs, no communication).
+The fake group is the process's default group for the duration and destroyed afterwards; a
+process that already has one is refused rather than changed. Python's and torch's RNG are left as
+they were.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import TYPE_CHECKING, Any
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from torchscope.trace.inputs import Example
+from torchscope.trace.step_state import first_state
+from torchscope.training import Training
+
+if TYPE_CHECKING:
+    from torch.distributed.device_mesh import DeviceMesh
+
+
+@contextmanager
+def fake_world(world_size: int, strategy: str) -> Iterator[DeviceMesh]:
+    """Make the fake process group of ``world_size`` ranks (this process rank 0), and its 1-D mesh."""
+    from torch.distributed.device_mesh import init_device_mesh  # noqa: PLC0415  # heavy, and only here
+    from torch.testing._internal.distributed.fake_pg import FakeStore  # noqa: PLC0415
+
+    if dist.is_available() and dist.is_initialized():
+        raise ValueError(
+            f"parallel={strategy}(...) runs on a fake process group of its own; this process already has one"
+        )
+    python_rng = random.getstate()  # the fake store's and the mesh's set-up draw from it
+    with torch.random.fork_rng(devices=[]):
+        dist.init_process_group("fake", rank=0, world_size=world_size, store=FakeStore())
+        try:
+            yield init_device_mesh("cpu", (world_size,))
+        finally:
+            dist.destroy_process_group()
+            random.setstate(python_rng)
+
+
+def meta_copy(model: nn.Module, dtype: torch.dtype) -> nn.Module:
+    """Return a deep copy whose parameters (in ``dtype``) and buffers are meta tensors: no value is copied."""
+    memo: dict[int, object] = {}
+    for p in model.parameters():
+        kind = dtype if p.is_floating_point() else p.dtype
+        memo[id(p)] = nn.Parameter(
+            torch.empty_like(p, device="meta", dtype=kind), requires_grad=p.requires_grad
+        )
+    for b in model.buffers():
+        memo[id(b)] = torch.empty_like(b, device="meta")
+    return copy.deepcopy(model, memo)
+
+
+def main_dtype(model: nn.Module) -> torch.dtype:
+    """Return the dtype of the model's first floating-point parameter (float32 without one)."""
+    return next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+
+
+def build_optimizer(spec: Training, params: Sequence[torch.Tensor]) -> torch.optim.Optimizer | None:
+    """Return the spec's optimizer over ``params``, its state made as after the first step."""
+    if spec.optimizer == "none" or not params:
+        return None
+    kinds = {
+        "sgd": torch.optim.SGD,
+        "adam": torch.optim.Adam,
+        "adamw": torch.optim.AdamW,
+        "adafactor": torch.optim.Adafactor,
+    }
+    options = {"lr": 0.01, "momentum": 0.9} if spec.optimizer == "sgd" else {}
+    optimizer: torch.optim.Optimizer = kinds[spec.optimizer](params, foreach=False, **options)
+    for p in params:
+        optimizer.state[p].update(first_state(spec.optimizer, p))
+    return optimizer
+
+
+def run_step(
+    model: nn.Module,
+    spec: Training,
+    optimizer: torch.optim.Optimizer | None,
+    call: Example,
+    autocast: AbstractContextManager[object] | None = None,
+) -> None:
+    """Run one forward (under ``autocast`` if given), the backward from the spec's loss, the step."""
+    with autocast or nullcontext():
+        out = model(*call.args, **call.kwargs)
+        loss = loss_of(out, spec)
+    loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch
+    if optimizer is not None:
+        optimizer.step()
+
+
+def rank_state(
+    params: Sequence[torch.Tensor], optimizer: torch.optim.Optimizer | None
+) -> tuple[int, int, int]:
+    """Return one rank's parameter, gradient and optimizer-state bytes (its local shards)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    state = (
+        []
+        if optimizer is None
+        else [
+            v
+            for entry in optimizer.state.values()
+            for v in entry.values()
+            if isinstance(v, torch.Tensor) and v.dim() > 0
+        ]
+    )
+    return local_bytes(params), local_bytes(grads), local_bytes(state)
+
+
+def local_bytes(tensors: Sequence[torch.Tensor]) -> int:
+    """Return the bytes of this rank's part of each tensor (a DTensor's local shard, else the whole)."""
+    total = 0
+    for t in tensors:
+        local = t.to_local() if hasattr(t, "to_local") else t
+        # rank 0's shard is the first, full chunk: the padded size every rank allocates
+        total += local.numel() * local.element_size()
+    return total
+
+
+def snapshot_split(snapshot: Mapping[Any, int]) -> tuple[int, dict[str, int]]:
+    """Return a memory tracker's peak snapshot as (total, {category name: bytes})."""
+    split = {str(getattr(k, "value", k)): int(v) for k, v in snapshot.items() if str(k) != "Total"}
+    return int(snapshot["Total"]), split
+
+
+def itemsize(dtype: torch.dtype) -> int:
+    """Return the bytes of one element of ``dtype``."""
+    return torch.empty((), dtype=dtype).element_size()
+
+
+def loss_of(out: object, spec: Training) -> torch.Tensor:
+    """Return the scalar the backward starts from, by the single-device step's rule."""
+    from torchscope.trace.step import loss_of as found  # noqa: PLC0415  # one rule for every pass
+
+    return found(out, spec)[0]

@@ -1,0 +1,128 @@
+"""One rank of a training step under FSDP2 (``parallel=torchscope.FSDP(...)``).
+
+The replica's blocks and then its root are wrapped with ``fully_shard`` over the fake world's mesh
+(see :mod:`~torchscope.trace.fake_world`), and the step runs under
+``torch.distributed._tools.fsdp2_mem_tracker.FSDPMemTracker``. Reported, for one rank:
+
+* the sharded parameter, gradient and optimizer bytes, and the per-rank peak with its split;
+* per wrapped block, the bytes its all-gather produces (the block's parameters unsharded, padded
+  to a multiple of the world size, in the parameter dtype) and its reduce-scatter consumes (the
+  same in the reduce dtype).
+
+The blocks are the members of every ``nn.ModuleList`` unless named (module paths or class names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import torch
+from torch import nn
+
+from torchscope.trace.fake_world import (
+    build_optimizer,
+    fake_world,
+    itemsize,
+    main_dtype,
+    meta_copy,
+    rank_state,
+    run_step,
+    snapshot_split,
+)
+from torchscope.trace.inputs import Example
+from torchscope.training import Training
+
+if TYPE_CHECKING:
+    from torchscope.parallel import FSDP, RankRecord
+
+
+def trace_fsdp(model: nn.Module, example: Example, spec: Training, fsdp: FSDP) -> RankRecord:
+    """Run one FSDP2 step of a meta copy of ``model`` on the fake process group; one rank's figures."""
+    from torch._subclasses.fake_tensor import FakeTensorMode  # noqa: PLC0415  # heavy, and only here
+    from torch.distributed._tools.fsdp2_mem_tracker import FSDPMemTracker  # noqa: PLC0415
+    from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard  # noqa: PLC0415
+
+    from torchscope.parallel import RankRecord  # noqa: PLC0415  # the record is the spec's module's
+
+    dtype = main_dtype(model)
+    param_dtype, compute_dtype = spec.param_dtype(dtype), spec.compute_dtype(dtype)
+    replica = meta_copy(model, param_dtype)
+    blocks = _blocks(replica, fsdp.blocks)
+    policy = (
+        MixedPrecisionPolicy(param_dtype=compute_dtype, reduce_dtype=torch.float32)
+        if param_dtype != compute_dtype
+        else MixedPrecisionPolicy()
+    )
+    with fake_world(fsdp.world_size, "FSDP") as mesh, FakeTensorMode(allow_non_fake_inputs=True):
+        replica.to_empty(device="cpu")
+        for path in blocks:
+            fully_shard(
+                replica.get_submodule(path),
+                mesh=mesh,
+                mp_policy=policy,
+                reshard_after_forward=fsdp.reshard_after_forward,
+            )
+        fully_shard(replica, mesh=mesh, mp_policy=policy)
+        params = [p for p in replica.parameters() if p.requires_grad]
+        optimizer = build_optimizer(spec, params)
+        call = example.to(torch.device("cpu"))
+        tracker = FSDPMemTracker(replica, optimizer)
+        tracker.track_inputs(call.args)
+        with tracker:
+            run_step(replica, spec, optimizer, call)
+        peak, split = snapshot_split(tracker.get_tracker_snapshot("peak")[torch.device("cpu")])
+        gathered, scattered = _collectives(replica, blocks)
+        sharded, grads, state = rank_state(params, optimizer)
+    return RankRecord(
+        strategy="FSDP",
+        world_size=fsdp.world_size,
+        param_bytes=sharded,
+        grad_bytes=grads,
+        optimizer_bytes=state,
+        peak_bytes=peak,
+        peak_split=split,
+        blocks=blocks,
+        all_gather_bytes=gathered,
+        reduce_scatter_bytes=scattered,
+    )
+
+
+def _blocks(model: nn.Module, names: Sequence[str]) -> list[str]:
+    """Return the paths of the modules to wrap: those named, or every member of every ModuleList."""
+    found: list[str] = []
+    for path, module in model.named_modules():
+        if names:
+            if path and (path in names or type(module).__name__ in names):
+                found.append(path)
+        elif isinstance(module, nn.ModuleList):
+            found.extend(f"{path}.{name}" if path else name for name, _ in module.named_children())
+    missing = [
+        n for n in names if not any(p == n or type(model.get_submodule(p)).__name__ == n for p in found)
+    ]
+    if missing:
+        raise ValueError(
+            f"FSDP(blocks=...) names {missing[0]!r}, which is neither a module path nor a class of this model"
+        )
+    return found
+
+
+def _collectives(model: nn.Module, blocks: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per wrapped block: the bytes its all-gather produces and its reduce-scatter consumes."""
+    gathered: dict[str, int] = {}
+    scattered: dict[str, int] = {}
+    for path in [*blocks, ""]:
+        state = model.get_submodule(path)._get_fsdp_state()  # type: ignore[operator]  # noqa: SLF001  # fully_shard's own
+        group = state._fsdp_param_group  # noqa: SLF001  # where FSDP2 keeps the block's parameters
+        if group is None:
+            continue
+        world = group.mesh_info.shard_mesh_size
+        gathered[path] = sum(
+            f.padded_sharded_param_size.numel() * world * itemsize(f.param_dtype or f.orig_dtype)
+            for f in group.fsdp_params
+        )
+        scattered[path] = sum(
+            f.padded_sharded_param_size.numel() * world * itemsize(f.reduce_dtype or f.orig_dtype)
+            for f in group.fsdp_params
+        )
+    return gathered, scattered
