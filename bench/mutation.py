@@ -23,9 +23,11 @@ mutmut works in ``bench/.mutation/python-<module>/`` (links to ``src`` and ``tes
 (``bench/stryker.config.mjs``). Both are ignored by git.
 
 ``--again`` re-checks a module after tests were added, without the hours of a full run: mutmut
-reruns the mutants that survived (or had no test) last time, keeping every other verdict, and
+reruns the mutants that survived, had no test or timed out last time, keeping every other verdict, and
 Stryker runs incrementally, rerunning the mutants whose code or covering tests changed. When the
 module's test list in :data:`PYTHON` changed, mutmut starts over, as its verdicts no longer hold.
+Stryker's incremental mode does not retest a static mutant (module-level code, run on import)
+that survived: a full run settles those.
 """
 
 from __future__ import annotations
