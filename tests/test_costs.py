@@ -8,6 +8,7 @@ import torch.nn.functional as F  # noqa: N812  # the conventional name
 from torch import nn
 
 import torchscope
+from torchscope import costs
 from torchscope.graph import ModelGraph
 
 
@@ -291,3 +292,36 @@ def test_a_module_called_twice_owns_its_parameters_once() -> None:
     assert (stats["fc"]["params"], stats["fc#2"]["params"]) == (20, 0)
     assert stats["fc"]["macs"] == stats["fc#2"]["macs"] == 16
     assert payload["totals"]["params"] == 20
+
+
+# -- the registry's lookups (what the first mutation run of costs.py showed was not pinned down) --
+
+aten = torch.ops.aten
+
+
+@pytest.mark.parametrize("op", [aten.mm, aten.mm.default], ids=["packet", "overload"])
+def test_an_op_costs_and_is_named_the_same_as_a_packet_or_an_overload(op: object) -> None:
+    a, b = torch.empty(3, 4, device="meta"), torch.empty(4, 5, device="meta")
+    # [3, 4] @ [4, 5]: 3·4·5 MACs
+    assert costs.cost_of(op, (a, b), {}, a @ b) == costs.OpCost(macs=60, flops=120)
+    assert costs.op_label(op) == "aten.mm"
+
+
+class Labelled(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.profiler.record_function("scaled"):
+            return x * 2
+
+
+def test_ops_of_other_namespaces_are_found_by_name() -> None:
+    # the profiler's enter op reaches the trace as profiler._record_function_enter_new: it marks a
+    # range and computes nothing, so the 3·4 multiplications are all and nothing is uncounted
+    enter = torch.ops.profiler._record_function_enter_new  # noqa: SLF001
+    assert costs.cost_of(enter, ("scaled", None), {}, None) == costs.ZERO != costs.UNCOUNTED
+    totals = torchscope.trace(Labelled(), [3, 4]).to_json()["totals"]
+    assert (totals["flops"], totals["uncounted"]) == (12, "")
+
+
+def test_the_registry_skips_op_names_this_torch_lacks() -> None:
+    # the registry lists ops of several PyTorch versions; one missing here is left out, not an error
+    assert costs._packets("mm", "no_such_op_in_any_torch") == [aten.mm]  # noqa: SLF001

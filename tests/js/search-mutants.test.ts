@@ -1,6 +1,6 @@
 /** What the first mutation run of js/graph/search.ts showed the search tests did not pin down. */
 import { describe, expect, it } from "vitest";
-import { search } from "../../js/graph/search";
+import { matcher, search } from "../../js/graph/search";
 import { Hierarchy } from "../../js/graph/visible";
 import { goldenPayload } from "./fake-model";
 
@@ -13,6 +13,12 @@ describe("search, precisely", () => {
     expect(ids("blocks/.0/")).toEqual([]);
     expect(ids("/add/1")).toEqual([]);
     expect(ids("/add/")).toEqual(["add#1"]);
+  });
+
+  it("trims the query: blanks alone are no query, and a padded /pattern/ is still one", () => {
+    expect(matcher("   ")).toBeNull();
+    const padded = matcher("  /^add#\\d$/  ");
+    expect(padded !== null && "test" in padded && padded.test("add#1")).toBe(true);
   });
 
   it("says which hits are groups", () => {
