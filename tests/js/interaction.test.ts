@@ -59,7 +59,12 @@ describe("one interaction", () => {
     const [a, b] = [line(el, "blocks.0.conv"), line(el, "blocks.1.conv")];
     expect(a.classList.contains("ts-hovered")).toBe(true);
     const observer = new MutationObserver(() => undefined);
-    observer.observe(body, { subtree: true, childList: true, attributes: true, characterData: true });
+    observer.observe(body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+    });
     hover(el, "blocks.1.conv");
     const records = observer.takeRecords();
     observer.disconnect();
