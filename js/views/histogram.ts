@@ -6,7 +6,7 @@
 
 import { formatCount, formatValue } from "../format";
 import { axisTicks, type Charted, histogramBars } from "../graph/values";
-import { svgElement, svgText } from "./svg";
+import { svgElement, svgLabel, svgText } from "./svg";
 
 const WIDTH = 240;
 const HEIGHT = 96;
@@ -59,27 +59,15 @@ export function histogramChart(charted: Charted, linear: number): HTMLElement {
     const x = LEFT + tick.at * plotWidth;
     svg.append(
       svgElement("path", { class: "ts-histogram-axis", d: `M${x} ${TOP + plotHeight}v3` }),
-      label(x, HEIGHT - 8, formatValue(tick.value), "middle", "ts-histogram-x"),
+      svgLabel(x, HEIGHT - 8, formatValue(tick.value), "middle", "ts-histogram-x"),
     );
   }
   for (const [count, y] of [
     [0, TOP + plotHeight],
     [tallest, TOP + 8],
   ] as const) {
-    svg.append(label(LEFT - 4, y, formatCount(count), "end", "ts-histogram-y"));
+    svg.append(svgLabel(LEFT - 4, y, formatCount(count), "end", "ts-histogram-y"));
   }
   figure.append(caption, svg);
   return figure;
-}
-
-function label(
-  x: number,
-  y: number,
-  content: string,
-  anchor: string,
-  className: string,
-): SVGElement {
-  const made = svgElement("text", { x, y, "text-anchor": anchor, class: className });
-  made.textContent = content;
-  return made;
 }

@@ -13,3 +13,16 @@ export function svgText(tag: string, content: string): SVGElement {
   made.textContent = content;
   return made;
 }
+
+/** A text element at (x, y), anchored and classed: an axis tick or a chart's caption. */
+export function svgLabel(
+  x: number,
+  y: number,
+  content: string,
+  anchor: string,
+  className: string,
+): SVGElement {
+  const made = svgElement("text", { x, y, "text-anchor": anchor, class: className });
+  made.textContent = content;
+  return made;
+}

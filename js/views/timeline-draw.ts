@@ -18,7 +18,7 @@ import {
   yOf,
 } from "../graph/timeline";
 import { STEP_CATEGORIES } from "../types";
-import { svgElement, svgText } from "./svg";
+import { svgElement, svgLabel, svgText } from "./svg";
 
 /** Room around the plot: byte labels on the left, phase names above. */
 export const MARGIN = { left: 62, right: 10, top: 16, bottom: 6 };
@@ -58,7 +58,7 @@ export function drawStatic(layer: SVGElement, timeline: Timeline, chart: Chart):
         class: "ts-timeline-grid",
         d: `M${frame.left} ${y}H${frame.left + frame.width}`,
       }),
-      label(frame.left - 6, y + 4, tickLabel(tick, axis), "end", "ts-timeline-tick"),
+      svgLabel(frame.left - 6, y + 4, tickLabel(tick, axis), "end", "ts-timeline-tick"),
     );
   }
   const drawn = drawnPoints(timeline, frame.width);
@@ -107,7 +107,7 @@ function phaseBounds(timeline: Timeline, frame: Frame): SVGElement[] {
     // the optimizer's one point is too narrow for its name in a long step: it goes right-aligned
     const wide = (to - from) * slot > 40;
     const x = wide ? edge(from) + 4 : edge(to) - 1;
-    parts.push(label(x, frame.top - 4, name, wide ? "start" : "end", "ts-timeline-phase"));
+    parts.push(svgLabel(x, frame.top - 4, name, wide ? "start" : "end", "ts-timeline-phase"));
   }
   return parts;
 }
@@ -136,11 +136,11 @@ function peakMark(timeline: Timeline, chart: Chart): SVGElement[] {
   const layers = peakLayers(timeline, 3, Math.max(12, chars));
   const value = `peak ${formatBytes(peak.bytes)} (${peak.phase})`;
   group.append(
-    label(x + dx, y - (layers === "" ? 4 : 16), value, anchor, "ts-timeline-peak-value"),
+    svgLabel(x + dx, y - (layers === "" ? 4 : 16), value, anchor, "ts-timeline-peak-value"),
   );
   if (layers !== "") {
     const saved = `${prefix}${layers}`;
-    group.append(label(x + dx, y - 4, saved, anchor, "ts-timeline-peak-layers"));
+    group.append(svgLabel(x + dx, y - 4, saved, anchor, "ts-timeline-peak-layers"));
   }
   group.append(
     svgText("title", `peak ${formatBytes(peak.bytes)} (${peak.phase}); ${peakLayers(timeline)}`),
@@ -206,16 +206,4 @@ export function drawHover(
     }),
     svgElement("circle", { class: "ts-timeline-hover-dot", cx: x, cy: y, r: 3 }),
   );
-}
-
-function label(
-  x: number,
-  y: number,
-  content: string,
-  anchor: string,
-  className: string,
-): SVGElement {
-  const made = svgElement("text", { x, y, "text-anchor": anchor, class: className });
-  made.textContent = content;
-  return made;
 }
