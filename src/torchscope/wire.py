@@ -33,9 +33,12 @@ its parent) is refused by :func:`encode`; the tracer never makes one.
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import compress
+from operator import itemgetter
 from typing import Any, cast
 
 from torchscope import schema
@@ -51,21 +54,42 @@ _SHAPE_SOURCES = ("outputs", "inputs")
 _Wire = dict[str, Any]
 
 
-class _Table:
-    """Numbers for distinct values, in order of first use."""
+class _Tables:
+    """The wire's tables, filled in order of first use: strings, tensor types, attribute objects.
 
-    def __init__(self, key: Callable[[Any], Hashable] = lambda v: v) -> None:
-        self.items: list[object] = []
-        self._index: dict[Hashable, int] = {}
-        self._key = key
+    Each maps a value's key to its number (``dict.setdefault`` in a comprehension numbers a
+    column without a Python call per entry); :meth:`items` writes them out.
+    """
 
-    def __call__(self, value: object) -> int:
-        key = self._key(value)
-        found = self._index.get(key)
-        if found is None:
-            found = self._index[key] = len(self.items)
-            self.items.append(value)
-        return found
+    def __init__(self) -> None:
+        self.strings: dict[str, int] = {}
+        self.types: dict[tuple[tuple[int, ...], str], int] = {}
+        self.attrs: dict[str, int] = {}
+        self._attrs_by_key: dict[str, object] = {}
+
+    def string_numbers(self, values: Iterable[str]) -> list[int]:
+        table = self.strings
+        return [table.setdefault(v, len(table)) for v in values]
+
+    def type_numbers(self, metas: Iterable[Mapping[str, Any]]) -> list[int]:
+        table = self.types
+        return [table.setdefault((tuple(m["shape"]), m["dtype"]), len(table)) for m in metas]
+
+    def attr_numbers(self, values: list[dict[str, Any]]) -> list[int]:
+        # repr tells 1 from 1.0 and True; equal objects in another key order get two entries
+        keys = list(map(repr, values))
+        self._attrs_by_key.update(zip(keys, values, strict=True))
+        table = self.attrs
+        return [table.setdefault(k, len(table)) for k in keys]
+
+    def items(self) -> dict[str, list[Any]]:
+        strings = self.strings
+        types = [[list(shape), strings.setdefault(dtype, len(strings))] for shape, dtype in self.types]
+        return {
+            "strings": list(strings),
+            "attrs": [self._attrs_by_key[k] for k in self.attrs],
+            "types": types,
+        }
 
 
 def encode(document: schema.Payload) -> _Wire:
@@ -76,49 +100,58 @@ def encode(document: schema.Payload) -> _Wire:
     SchemaError
         when the document's tree cannot be written once (see the module docstring).
     """
-    groups, nodes = document["groups"], document["nodes"]
+    # a few lists per node, none in a cycle: without the pause, each of the collector's full
+    # passes walks the whole document again (half the time at 20,000 nodes)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _encode(document)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _encode(document: schema.Payload) -> _Wire:
+    groups, nodes, edges = document["groups"], document["nodes"], document["edges"]
+    n_groups = len(groups)
     number = {g["id"]: i for i, g in enumerate(groups)}
-    number.update({n["id"]: len(groups) + i for i, n in enumerate(nodes)})
-    strings = _Table()
-    types = _Table(lambda t: (tuple(t[0]), t[1]))
-    attrs = _Table(lambda a: repr(sorted(a.items())))
-
-    def tensor_type(meta: schema.TensorMeta) -> int:
-        return types([list(meta["shape"]), strings(meta["dtype"])])
-
+    number.update({n["id"]: n_groups + i for i, n in enumerate(nodes)})
+    tables = _Tables()
     children = [[number[c] for c in g["children"]] for g in groups]
     _check_tree(document, number, children)
-    members: list[Mapping[str, Any]] = [*groups, *nodes]
-    absolute = [i for i, m in enumerate(members) if _name(m) is None]
-    outputs = [[tensor_type(t) for t in n["outputs"]] for n in nodes]
-    edges = document["edges"]
-    slots = [_slot(e, nodes[number[e["source"]] - len(groups)], tensor_type) for e in edges]
-    incoming: list[list[schema.TensorMeta]] = [[] for _ in nodes]
-    for edge in edges:
-        incoming[number[edge["target"]] - len(groups)].append(
-            {"shape": edge["shape"], "dtype": edge["dtype"]}
-        )
+    names = list(map(_name, [*groups, *nodes]))
+    outputs = [tables.type_numbers(outs) for outs in map(_OUTPUTS, nodes)]
+    sources = [number[s] - n_groups for s in map(_SOURCE, edges)]
+    targets = [number[t] - n_groups for t in map(_TARGET, edges)]
+    carried = tables.type_numbers(edges)  # an edge has a shape and a dtype
+    slots = [_slot(outputs[s], t) for s, t in zip(sources, carried, strict=True)]
+    incoming: list[list[int]] = [[] for _ in nodes]
+    for target, tensor in zip(targets, carried, strict=True):
+        incoming[target].append(tensor)
+    ids, ops, kinds = list(map(_ID, nodes)), list(map(_OP, nodes)), list(map(_KIND, nodes))
     node_part: _Wire = {
-        "name": [_name(n) or n["id"] for n in nodes],
-        "kind": [schema.NODE_KINDS.index(n["kind"]) for n in nodes],
-        "op": [strings(n["op"]) for n in nodes],
-        "attrs": [attrs(n["attrs"]) for n in nodes],
-        "repr": [strings(n["repr"]) for n in nodes],
+        "name": [name or ident for name, ident in zip(names[n_groups:], ids, strict=True)],
+        "kind": list(map(_KIND_NUMBER.__getitem__, kinds)),
+        "op": tables.string_numbers(ops),
+        "attrs": tables.attr_numbers(list(map(_ATTRS, nodes))),
+        "repr": tables.string_numbers(map(_REPR, nodes)),
         "outputs": outputs,
         "stats": _stats(nodes, document["columns"], node_shapes=True),
-        "label": _differing(nodes, "label", _default_label),
-        "module_path": _differing(nodes, "module_path", _default_path),
-        "inputs": {
-            str(i): [tensor_type(t) for t in n["inputs"]]
-            for i, n in enumerate(nodes)
-            if _metas(n["inputs"]) != _metas(incoming[i])
+        "label": {
+            str(i): label
+            for i, (label, ident, op, kind) in enumerate(
+                zip(map(_LABEL, nodes), ids, ops, kinds, strict=True)
+            )
+            if label != (op if kind == "function" else ident)
         },
+        "module_path": _differing(nodes, "module_path", _default_path),
+        "inputs": _inputs_not_carried(nodes, incoming, tables),
     }
     node_part.update({key: _sparse(nodes, key) for key in _NODE_SPARSE})
     node_part["uncounted"] = {k: v for k, v in node_part["uncounted"].items() if v}
     group_part: _Wire = {
-        "name": [_name(g) or g["id"] for g in groups],
-        "op": [strings(g["op"]) for g in groups],
+        "name": [name or g["id"] for name, g in zip(names, groups, strict=False)],
+        "op": tables.string_numbers(map(_OP, groups)),
         "children": children,
         "stats": _stats(groups, document["columns"], node_shapes=False),
         "label": _differing(groups, "label", _default_label),
@@ -129,17 +162,11 @@ def encode(document: schema.Payload) -> _Wire:
         "schema": WIRE_VERSION,
         "model": document["model"],
         "columns": document["columns"],
-        "strings": strings.items,
-        "attrs": attrs.items,
-        "types": types.items,
+        **tables.items(),
         "nodes": node_part,
         "groups": group_part,
-        "absolute": absolute,
-        "edges": {
-            "source": [number[e["source"]] - len(groups) for e in edges],
-            "target": [number[e["target"]] - len(groups) for e in edges],
-            "slot": slots,
-        },
+        "absolute": [i for i, name in enumerate(names) if name is None],
+        "edges": {"source": sources, "target": targets, "slot": slots},
         "roots": [number[r] for r in document["roots"]],
         "totals": document["totals"],
     }
@@ -147,6 +174,26 @@ def encode(document: schema.Payload) -> _Wire:
         if key in document:
             wire[key] = document[key]
     return wire
+
+
+_ID, _OP, _KIND, _LABEL = itemgetter("id"), itemgetter("op"), itemgetter("kind"), itemgetter("label")
+_ATTRS, _REPR, _OUTPUTS = itemgetter("attrs"), itemgetter("repr"), itemgetter("outputs")
+_SOURCE, _TARGET, _STATS = itemgetter("source"), itemgetter("target"), itemgetter("stats")
+_KIND_NUMBER = {kind: i for i, kind in enumerate(schema.NODE_KINDS)}
+
+
+def _inputs_not_carried(nodes: Sequence[schema.Node], incoming: list[list[int]], tables: _Tables) -> _Wire:
+    """Return the input types of the nodes whose inputs are not the tensors of their edges in."""
+    known = tables.types
+    written: _Wire = {}
+    for i, (node, carried) in enumerate(zip(nodes, incoming, strict=True)):
+        inputs = node["inputs"]
+        if (
+            len(inputs) != len(carried)
+            or [known.get((tuple(m["shape"]), m["dtype"])) for m in inputs] != carried
+        ):
+            written[str(i)] = tables.type_numbers(inputs)
+    return written
 
 
 def decode(value: object) -> schema.Payload:
@@ -307,16 +354,9 @@ def _sparse(items: Sequence[Mapping[str, Any]], key: str) -> dict[str, Any]:
     return {str(i): item[key] for i, item in enumerate(items) if key in item}
 
 
-def _metas(metas: Sequence[Mapping[str, Any]]) -> list[tuple[tuple[int, ...], str]]:
-    return [(tuple(m["shape"]), m["dtype"]) for m in metas]
-
-
-def _slot(edge: schema.Edge, source: schema.Node, tensor_type: Callable[[schema.TensorMeta], int]) -> int:
-    """Return the source's output the edge carries, or ``-1 - type`` for a tensor that is not one."""
-    for slot, out in enumerate(source["outputs"]):
-        if out["dtype"] == edge["dtype"] and out["shape"] == edge["shape"]:
-            return slot
-    return -1 - tensor_type({"shape": edge["shape"], "dtype": edge["dtype"]})
+def _slot(source_outputs: list[int], tensor: int) -> int:
+    """Return the source's output an edge carries, or ``-1 - type`` for a tensor that is not one."""
+    return source_outputs.index(tensor) if tensor in source_outputs else -1 - tensor
 
 
 _ABSENT = object()
@@ -326,32 +366,49 @@ def _stats(
     items: Sequence[Mapping[str, Any]], columns: Sequence[schema.Column], *, node_shapes: bool
 ) -> _Wire:
     """Return the stats of ``items`` as columns: key sets, one list per column, the derived ones."""
-    sets = _Table(tuple)
-    chosen = [sets(tuple(item["stats"])) for item in items]
+    stats = list(map(_STATS, items))
+    sets: dict[tuple[str, ...], int] = {}
+    chosen = [sets.setdefault(keys, len(sets)) for keys in map(tuple, stats)]
+    found: dict[str, list[Any]] = {}
+    for keys, number in sets.items():  # the values of the members sharing a key set, in bulk
+        if not keys:
+            continue
+        at = [i for i, c in enumerate(chosen) if c == number] if len(sets) > 1 else range(len(items))
+        rows = list(map(itemgetter(*keys), [stats[i] for i in at]))
+        for key, got in zip(keys, zip(*rows, strict=True) if len(keys) > 1 else [rows], strict=True):
+            if isinstance(at, range):
+                found[key] = list(got)
+                continue
+            scattered = found.setdefault(key, [_ABSENT] * len(items))
+            deque(map(scattered.__setitem__, at, got), maxlen=0)  # in C
     values: dict[str, list[Any]] = {}
     derived: dict[str, str] = {}
     sources: list[tuple[str, list[Any]]] = []
-    if node_shapes:
+    if node_shapes and any(c["kind"] == "shape" for c in columns):
         sources = [(s, [[list(t["shape"]) for t in item[s]] for item in items]) for s in _SHAPE_SOURCES]
     for column in columns:
         key = column["key"]
-        found = [item["stats"].get(key, _ABSENT) for item in items]
-        present = [v is not _ABSENT for v in found]
-        if not any(present):
+        if key not in found:
             continue
-        mine = list(compress(found, present))
-        source = next((name for name, col in sources if _same(mine, list(compress(col, present)))), None)
+        mine = found[key]
+        present = [v is not _ABSENT for v in mine]
+        kept = list(compress(mine, present))
+        sample = list(compress(range(len(mine)), present))[:8]
+        source = next(
+            (
+                name
+                for name, col in sources
+                if _same([mine[i] for i in sample], [col[i] for i in sample])  # most differ early
+                and _same(kept, list(compress(col, present)))
+            ),
+            None,
+        )
         if source is not None:
             derived[key] = source
             continue
-        values[key] = [None if v is _ABSENT else v for v in found]
-        sources.append((key, found))
-    return {
-        "sets": [list(cast("tuple[str, ...]", s)) for s in sets.items],
-        "set": chosen,
-        "values": values,
-        "derived": derived,
-    }
+        values[key] = [None if v is _ABSENT else v for v in mine]
+        sources.append((key, mine))
+    return {"sets": [list(s) for s in sets], "set": chosen, "values": values, "derived": derived}
 
 
 def _same(values: list[Any], source: list[Any]) -> bool:
