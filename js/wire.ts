@@ -1,8 +1,8 @@
 /**
  * The front end's decoder of the compact wire (schema 2, src/torchscope/wire.py): the one JS
  * module that knows its layout. `decodeWire` turns a `graph` trait of schema 1 or 2 into the
- * expanded Payload the views read, checked (./wire-checks for the columns, ./validate for what
- * the expanded entries say), so pages saved with schema 1 still open.
+ * expanded Payload the views read, checked on the wire (./wire-checks: the columns hold together;
+ * ./wire-entries: what they say), so pages saved with schema 1 (checked by ./validate) still open.
  */
 
 import {
@@ -19,17 +19,18 @@ import {
   type Wire,
   type WireStats,
 } from "./types";
-import { SchemaError, validatePayload } from "./validate";
+import { validatePayload } from "./validate";
 import { fault, show } from "./validate-fields";
 import { checkWire, memberIds } from "./wire-checks";
+import { checkEntries } from "./wire-entries";
 
 const NODE_SPARSE = ["error", "estimated", "values"] as const;
 const GROUP_SPARSE = ["estimated", "attrs", "kind"] as const;
 
 /**
  * Check a `graph` trait and return the document it carries: a schema-1 payload is the document
- * itself; a schema-2 wire is checked column by column, expanded, and its entries checked. Throws
- * SchemaError naming the field and, for a member's entry, the member.
+ * itself; a schema-2 wire is checked column by column, then expanded (valid by construction).
+ * Throws SchemaError naming the field and, for a member's entry, the member.
  */
 export function decodeWire(value: unknown): Payload {
   const version = (value as { schema?: unknown } | null)?.schema;
@@ -48,29 +49,17 @@ export function decodeWire(value: unknown): Payload {
     }
     return validatePayload(value);
   }
-  const document = expand(checkWire(value));
-  try {
-    return validatePayload(document);
-  } catch (error) {
-    if (!(error instanceof SchemaError)) throw error;
-    throw new SchemaError(namingTheMember(error.message, document));
-  }
+  const wire = checkWire(value);
+  const tree = memberIds(wire);
+  checkEntries(wire, tree.ids);
+  return expand(wire, tree);
 }
 
-/** Add the member's id to an error about the expanded document (its position is the wire's). */
-function namingTheMember(message: string, document: Payload): string {
-  const found = /^(nodes|groups)\[(\d+)\]/.exec(message);
-  if (found === null) return message;
-  const part = found[1] === "nodes" ? document.nodes : document.groups;
-  const member = part[Number(found[2])];
-  return `${message} (${found[1] === "nodes" ? "node" : "group"} ${show(member?.id)})`;
-}
-
-/** The document of a wire that `checkWire` accepted. */
-export function expand(wire: Wire): Payload {
+/** The document of a wire that `checkWire` and `checkEntries` accepted (`tree`: its memberIds). */
+export function expand(wire: Wire, tree = memberIds(wire)): Payload {
   const { nodes: partN, groups: partG, strings, types } = wire;
   const nGroups = partG.name.length;
-  const { parent, ids } = memberIds(wire);
+  const { parent, ids } = tree;
   const meta = (t: number): TensorMeta => {
     const [shape, dtype] = types[t] as [number[], number];
     return { shape: [...shape], dtype: strings[dtype] as string };

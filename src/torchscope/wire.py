@@ -34,7 +34,6 @@ its parent) is refused by :func:`encode`; the tracer never makes one.
 from __future__ import annotations
 
 import gc
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import compress
@@ -44,6 +43,7 @@ from typing import Any, cast
 from torchscope import schema
 from torchscope.schema_checks import SchemaError
 from torchscope.wire_checks import check_wire, member_ids
+from torchscope.wire_entries import check_entries
 
 WIRE_VERSION = 2
 
@@ -206,22 +206,24 @@ def decode(value: object) -> schema.Payload:
         (``nodes.kind[3] (node 'blocks.0.conv'): ...``).
     """
     if isinstance(value, Mapping) and value.get("schema") == WIRE_VERSION:
-        document = expand(check_wire(value))
-        try:
-            return schema.validate(document)
-        except SchemaError as error:
-            raise SchemaError(_naming_the_member(str(error), document)) from None
+        checked = check_wire(value)
+        tree = member_ids(checked)
+        check_entries(checked, tree[1])
+        return expand(checked, tree)  # valid by construction: not checked again
     if isinstance(value, Mapping) and value.get("schema") not in (schema.SCHEMA_VERSION, WIRE_VERSION):
         found = value.get("schema")
         raise SchemaError(f"schema: expected {schema.SCHEMA_VERSION} or {WIRE_VERSION}, got {found!r}")
     return schema.validate(value)
 
 
-def expand(wire: Mapping[str, Any]) -> schema.Payload:
-    """Return the document of a wire that :func:`~torchscope.wire_checks.check_wire` accepted."""
+def expand(wire: Mapping[str, Any], tree: tuple[list[int | None], list[str]] | None = None) -> schema.Payload:
+    """Return the document of a wire that ``check_wire`` and ``check_entries`` accepted.
+
+    ``tree`` is its :func:`~torchscope.wire_checks.member_ids`, when they are at hand.
+    """
     part_n, part_g = wire["nodes"], wire["groups"]
     strings, types, n_groups = wire["strings"], wire["types"], len(part_g["name"])
-    parent, ids = member_ids(wire)
+    parent, ids = member_ids(wire) if tree is None else tree
 
     def meta(t: int) -> schema.TensorMeta:
         shape, dtype = types[t]
@@ -295,19 +297,6 @@ def expand(wire: Mapping[str, Any]) -> schema.Payload:
     }
     document.update({key: wire[key] for key in ("step", "diff") if key in wire})
     return cast("schema.Payload", document)
-
-
-_MEMBER_FIELD = re.compile(r"^(nodes|groups)\[(\d+)\]")
-
-
-def _naming_the_member(message: str, document: schema.Payload) -> str:
-    """Add the member's id to an error about the expanded document (its position is the wire's)."""
-    found = _MEMBER_FIELD.match(message)
-    if found is None:
-        return message
-    part, position = found.group(1), int(found.group(2))
-    ident = document[part][position]["id"]  # type: ignore[literal-required]  # nodes or groups
-    return f"{message} ({part[:-1]} {ident!r})"
 
 
 def _check_tree(document: schema.Payload, number: dict[str, int], children: list[list[int]]) -> None:
