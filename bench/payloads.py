@@ -111,7 +111,7 @@ def compare_wires(names: list[str], out: Path, repeats: int) -> None:
     front = [json.loads(line) for line in node.stdout.splitlines()]
     print(
         f"{'payload':12} {'nodes':>6} {'v1 B/node':>10} {'v2 B/node':>10} {'send v2/v1':>11} "
-        f"{'parse v2/v1':>12} {'check v2/v1':>12}   (v1 ms: send, parse, check)"
+        f"{'parse v2/v1':>12} {'check v2/v1':>12} {'page v2/v1':>11}   (v1 ms: send, parse, check)"
     )
     for (name, nodes, v1, v2, send1, send2), js in zip(rows, front, strict=True):
         parse, check = js["parse"], js["decode"]
