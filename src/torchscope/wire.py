@@ -34,9 +34,7 @@ its parent) is refused by :func:`encode`; the tracer never makes one.
 from __future__ import annotations
 
 import gc
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from itertools import compress
 from operator import itemgetter
 from typing import Any, cast
 
@@ -44,13 +42,13 @@ from torchscope import schema
 from torchscope.schema_checks import SchemaError
 from torchscope.wire_checks import check_wire, member_ids
 from torchscope.wire_entries import check_entries
+from torchscope.wire_stats import encode_stats, expand_stats
 
 WIRE_VERSION = 2
 
 # the optional fields that travel as {position: value} objects, per part
 _NODE_SPARSE = ("uncounted", "error", "estimated", "values")
 _GROUP_SPARSE = ("repeat_of", "estimated", "attrs", "kind")
-_SHAPE_SOURCES = ("outputs", "inputs")
 _Wire = dict[str, Any]
 
 
@@ -136,7 +134,7 @@ def _encode(document: schema.Payload) -> _Wire:
         "attrs": tables.attr_numbers(list(map(_ATTRS, nodes))),
         "repr": tables.string_numbers(map(_REPR, nodes)),
         "outputs": outputs,
-        "stats": _stats(nodes, document["columns"], node_shapes=True),
+        "stats": encode_stats(nodes, document["columns"], node_shapes=True),
         "label": {
             str(i): label
             for i, (label, ident, op, kind) in enumerate(
@@ -153,7 +151,7 @@ def _encode(document: schema.Payload) -> _Wire:
         "name": [name or g["id"] for name, g in zip(names, groups, strict=False)],
         "op": tables.string_numbers(map(_OP, groups)),
         "children": children,
-        "stats": _stats(groups, document["columns"], node_shapes=False),
+        "stats": encode_stats(groups, document["columns"], node_shapes=False),
         "label": _differing(groups, "label", _default_label),
     }
     group_part.update({key: _sparse(groups, key) for key in _GROUP_SPARSE})
@@ -178,7 +176,7 @@ def _encode(document: schema.Payload) -> _Wire:
 
 _ID, _OP, _KIND, _LABEL = itemgetter("id"), itemgetter("op"), itemgetter("kind"), itemgetter("label")
 _ATTRS, _REPR, _OUTPUTS = itemgetter("attrs"), itemgetter("repr"), itemgetter("outputs")
-_SOURCE, _TARGET, _STATS = itemgetter("source"), itemgetter("target"), itemgetter("stats")
+_SOURCE, _TARGET = itemgetter("source"), itemgetter("target")
 _KIND_NUMBER = {kind: i for i, kind in enumerate(schema.NODE_KINDS)}
 
 
@@ -249,7 +247,7 @@ def expand(wire: Mapping[str, Any], tree: tuple[list[int | None], list[str]] | N
         [meta(t) for t in part_n["inputs"][str(i)]] if str(i) in part_n["inputs"] else incoming[i]
         for i in range(len(outputs))
     ]
-    node_stats = _expand_stats(part_n["stats"], {"outputs": outputs, "inputs": inputs})
+    node_stats = expand_stats(part_n["stats"], {"outputs": outputs, "inputs": inputs})
     nodes: list[schema.Node] = []
     for i, kind in enumerate(part_n["kind"]):
         up, key = parent[n_groups + i], str(i)
@@ -269,7 +267,7 @@ def expand(wire: Mapping[str, Any], tree: tuple[list[int | None], list[str]] | N
         node["module_path"] = part_n["module_path"].get(key, _default_path(node))
         node.update({f: part_n[f][key] for f in _NODE_SPARSE[1:] if key in part_n[f]})
         nodes.append(cast("schema.Node", node))
-    group_stats = _expand_stats(part_g["stats"], {})
+    group_stats = expand_stats(part_g["stats"], {})
     groups: list[schema.Group] = []
     for g, kids in enumerate(part_g["children"]):
         up, key = parent[g], str(g)
@@ -346,78 +344,3 @@ def _sparse(items: Sequence[Mapping[str, Any]], key: str) -> dict[str, Any]:
 def _slot(source_outputs: list[int], tensor: int) -> int:
     """Return the source's output an edge carries, or ``-1 - type`` for a tensor that is not one."""
     return source_outputs.index(tensor) if tensor in source_outputs else -1 - tensor
-
-
-_ABSENT = object()
-
-
-def _stats(
-    items: Sequence[Mapping[str, Any]], columns: Sequence[schema.Column], *, node_shapes: bool
-) -> _Wire:
-    """Return the stats of ``items`` as columns: key sets, one list per column, the derived ones."""
-    stats = list(map(_STATS, items))
-    sets: dict[tuple[str, ...], int] = {}
-    chosen = [sets.setdefault(keys, len(sets)) for keys in map(tuple, stats)]
-    found: dict[str, list[Any]] = {}
-    for keys, number in sets.items():  # the values of the members sharing a key set, in bulk
-        if not keys:
-            continue
-        at = [i for i, c in enumerate(chosen) if c == number] if len(sets) > 1 else range(len(items))
-        rows = list(map(itemgetter(*keys), [stats[i] for i in at]))
-        for key, got in zip(keys, zip(*rows, strict=True) if len(keys) > 1 else [rows], strict=True):
-            if isinstance(at, range):
-                found[key] = list(got)
-                continue
-            scattered = found.setdefault(key, [_ABSENT] * len(items))
-            deque(map(scattered.__setitem__, at, got), maxlen=0)  # in C
-    values: dict[str, list[Any]] = {}
-    derived: dict[str, str] = {}
-    sources: list[tuple[str, list[Any]]] = []
-    if node_shapes and any(c["kind"] == "shape" for c in columns):
-        sources = [(s, [[list(t["shape"]) for t in item[s]] for item in items]) for s in _SHAPE_SOURCES]
-    for column in columns:
-        key = column["key"]
-        if key not in found:
-            continue
-        mine = found[key]
-        present = [v is not _ABSENT for v in mine]
-        kept = list(compress(mine, present))
-        sample = list(compress(range(len(mine)), present))[:8]
-        source = next(
-            (
-                name
-                for name, col in sources
-                if _same([mine[i] for i in sample], [col[i] for i in sample])  # most differ early
-                and _same(kept, list(compress(col, present)))
-            ),
-            None,
-        )
-        if source is not None:
-            derived[key] = source
-            continue
-        values[key] = [None if v is _ABSENT else v for v in mine]
-        sources.append((key, mine))
-    return {"sets": [list(s) for s in sets], "set": chosen, "values": values, "derived": derived}
-
-
-def _same(values: list[Any], source: list[Any]) -> bool:
-    """Whether two columns hold equal values of the same types (``1`` is not ``1.0``)."""
-    return values == source and list(map(type, values)) == list(map(type, source))
-
-
-def _expand_stats(
-    part: Mapping[str, Any], shapes: Mapping[str, list[list[schema.TensorMeta]]]
-) -> list[dict[str, Any]]:
-    """Return the stats dict of each member of a part, from its columns (see :func:`_stats`)."""
-    values, derived = part["values"], part["derived"]
-    result: list[dict[str, Any]] = []
-    for i, chosen in enumerate(part["set"]):
-        stats: dict[str, Any] = {}
-        for key in part["sets"][chosen]:
-            source = derived.get(key, key)  # a written column or a side's shapes (check_wire)
-            if source in shapes:
-                stats[key] = [list(t["shape"]) for t in shapes[source][i]]
-            else:
-                stats[key] = values[source][i]
-        result.append(stats)
-    return result
