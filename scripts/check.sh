@@ -32,8 +32,10 @@ step "mypy --strict" mypy
 step "tsc --noEmit" npx tsc --noEmit
 step "biome ci" npx biome ci js tests/js
 step "vitest" npx vitest run
-# the slowest tests are named, so that a step growing past its share can be traced to them
-step "pytest" pytest --durations=12 "$@"
+# the slowest tests are named, so that a step growing past its share can be traced to them;
+# two workers (pytest-xdist): the browser tests, one group, run in one of them, one at a time,
+# while the other takes unit tests (TORCHSCOPE_TEST_WORKERS=0 runs everything in one process)
+step "pytest" pytest -n "${TORCHSCOPE_TEST_WORKERS:-2}" --dist loadgroup --durations=12 "$@"
 
 printf '\n\033[1mstep times:\033[0m '
 printf '%s, ' "${times[@]}"

@@ -1,6 +1,11 @@
 """Fixtures for the real-browser tests: one JupyterLab server per session, Playwright driving
 Debian's Chromium (never a browser Playwright downloads).
 
+The server and the browser are shared by every test module, but no test inherits another's
+kernel: each test's kernels are shut down when it ends. Under pytest-xdist (``scripts/check.sh``
+runs ``-n 2 --dist loadgroup``) the browser tests run in one worker, one after another, against
+that worker's one server (see tests/conftest.py), while the other worker takes the unit tests.
+
 When a browser test fails, what was on screen is kept under ``test-artifacts/failures/<test>/``:
 a screenshot, the page's console and uncaught errors, the text of every open dialog, the tail
 of the Jupyter server's log, and the kernels the page and the server know of, so that a failure
@@ -60,10 +65,19 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture(scope="session")
-def jupyter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JupyterServer]:
+    """The one JupyterLab server of the session (it takes seconds to start, more under load)."""
     root = tmp_path_factory.mktemp("notebooks")
     with jupyter_lab(root, ARTIFACTS) as server:
         yield server
+
+
+@pytest.fixture
+def jupyter(lab_server: JupyterServer) -> Iterator[JupyterServer]:
+    """The shared server, with no kernel of an earlier test running; this test's are shut down after it."""
+    lab_server.stop_kernels()
+    yield lab_server
+    lab_server.stop_kernels()
 
 
 @pytest.fixture(scope="session")
@@ -79,6 +93,8 @@ def keep_what_failed(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     page: Page = request.getfixturevalue("page")
+    # asked for before the test, so that its kernels are still running when a failure is saved
+    server = request.getfixturevalue("jupyter") if "jupyter" in request.fixturenames else None
     console: list[str] = []
     page.on("console", lambda message: console.append(_console_line(message)))
     page.on("pageerror", lambda error: console.append(_error_line(error)))
@@ -100,8 +116,7 @@ def keep_what_failed(request: pytest.FixtureRequest) -> Iterator[None]:
     (folder / "dialogs.txt").write_text(
         "\n\n---\n\n".join(dialogs) + "\n" if dialogs else "(no dialog open)\n"
     )
-    if "jupyter" in request.fixturenames:
-        server: JupyterServer = request.getfixturevalue("jupyter")
+    if server is not None:
         lines = server.log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
         (folder / "jupyter-server-tail.log").write_text("\n".join(lines) + "\n")
         # what the server says runs, beside what the page knows

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -99,6 +100,33 @@ class JupyterServer:
         with urllib.request.urlopen(request, timeout=KERNEL_TIMEOUT_MS / 1000) as response:  # noqa: S310
             if response.status not in (200, 201):
                 raise RuntimeError(f"starting the kernel of {path} answered {response.status}")
+
+    def stop_kernels(self) -> None:
+        """Shut down every kernel the server runs, with its session.
+
+        The server is shared by the whole session: without this, every test's kernel (each one
+        holding torch and the models it traced) would live until the last test ends, and a test
+        opening a notebook of an earlier test's name would get that test's kernel.
+        """
+        for kind in ("sessions", "kernels"):
+            for running in self._get(f"/api/{kind}"):
+                self._call(f"/api/{kind}/{running['id']}", "DELETE", KERNEL_TIMEOUT_MS / 1000)
+        if left := self._get("/api/kernels"):
+            raise RuntimeError(f"kernels still running after shutting them all down: {left}")
+
+    def _get(self, path: str) -> list[dict[str, str]]:
+        with urllib.request.urlopen(f"{self.url}{path}", timeout=30) as response:  # noqa: S310  # loopback URL we built
+            return list(json.load(response))
+
+    def _call(self, path: str, method: str, timeout_s: float) -> None:
+        request = urllib.request.Request(f"{self.url}{path}", method=method)  # noqa: S310  # loopback URL we built
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s):  # noqa: S310  # loopback URL we built
+                pass
+        except urllib.error.HTTPError as error:
+            # a session's kernel is gone once the session is: deleting it again answers 404
+            if error.code != 404:
+                raise
 
     def set_theme(self, name: str) -> None:
         """Choose JupyterLab's theme for pages loaded from now on (e.g. ``JupyterLab Dark``)."""
