@@ -251,6 +251,20 @@ class Recorder(TorchFunctionMode):
         kwargs = kwargs or {}
         if self._inside_leaf():
             return self._call(func, args, kwargs, record_as=None)
+        try:
+            return self._function(func, args, kwargs)
+        except Exception as error:
+            # the recording itself can fail too: a forward recursing without end overflows wherever
+            # the stack runs out, and that may be while this call's inputs are being read
+            if self.failure is None:
+                with _spare_frames(error):
+                    self._record_failure(op_name(func), args, kwargs)
+            raise
+
+    def _function(
+        self, func: Callable[..., Any], args: tuple[object, ...], kwargs: Mapping[str, object]
+    ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
+        """Record one call outside every leaf as a function node (or none: an alias, a number)."""
         name = op_name(func)
         inputs = [t for _, t in iter_tensors((args, kwargs))]
         in_metas = [tensor_meta(t) for t in inputs]
