@@ -167,10 +167,11 @@ def _unary(op: Any, in_place: Any, names: tuple[str, ...] = ("input", "inplace")
 
 
 def _binary(op: Any, *, in_place: bool) -> Shortcut:  # noqa: ANN401  # an ATen op
-    """``x + y``, ``x * y``... where the result is plainly shaped like ``x``, a contiguous float tensor.
+    """``x + y``, ``x * y``... where the result is plainly shaped like ``x`` or ``y``, contiguous.
 
-    ``y`` is a Python number, or a contiguous meta tensor of ``x``'s dtype that broadcasts to
-    ``x``'s shape: then neither broadcasting, type promotion nor layout can change anything.
+    ``x`` is a contiguous float tensor and ``y`` a Python number, or a contiguous meta tensor of
+    ``x``'s dtype where one of the two broadcasts to the other's shape: then neither broadcasting,
+    type promotion nor layout can change anything.
     """
 
     def answer(args: tuple[object, ...], kwargs: Mapping[str, object]) -> Answer | None:
@@ -179,14 +180,18 @@ def _binary(op: Any, *, in_place: bool) -> Shortcut:  # noqa: ANN401  # an ATen 
         x, y = args
         if not plain(x) or x.dtype not in FLOATS or not _dense(x):  # type: ignore[arg-type, attr-defined]
             return None
+        shape = tuple(x.shape)  # type: ignore[attr-defined]
         if isinstance(y, torch.Tensor):
             if not plain(y) or y.dtype != x.dtype or not _dense(y):  # type: ignore[attr-defined]
                 return None
-            if not shapes.broadcasts_to(tuple(y.shape), tuple(x.shape)):  # type: ignore[attr-defined]
-                return None
+            if not shapes.broadcasts_to(tuple(y.shape), shape):
+                # ``scale * x`` (a squeeze-excitation): shaped like ``y``, but never in place
+                if in_place or not shapes.broadcasts_to(shape, tuple(y.shape)):
+                    return None
+                shape = tuple(y.shape)
         elif type(y) not in (int, float):
             return None
-        out = x if in_place else empty(tuple(x.shape), x.dtype)  # type: ignore[attr-defined]
+        out = x if in_place else empty(shape, x.dtype)  # type: ignore[attr-defined]
         return out, op, costs.cost_of(op, (x, y), {}, out)
 
     return answer
