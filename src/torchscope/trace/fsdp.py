@@ -40,10 +40,7 @@ if TYPE_CHECKING:
 def trace_fsdp(model: nn.Module, example: Example, spec: Training, fsdp: FSDP) -> RankRecord:
     """Run one FSDP2 step of a meta copy of ``model`` on the fake process group; one rank's figures."""
     from torch._subclasses.fake_tensor import FakeTensorMode  # noqa: PLC0415  # heavy, and only here
-    from torch.distributed._tools.fsdp2_mem_tracker import FSDPMemTracker  # noqa: PLC0415
     from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard  # noqa: PLC0415
-
-    from torchscope.parallel import RankRecord  # noqa: PLC0415  # the record is the spec's module's
 
     dtype = main_dtype(model)
     param_dtype, compute_dtype = spec.param_dtype(dtype), spec.compute_dtype(dtype)
@@ -54,8 +51,9 @@ def trace_fsdp(model: nn.Module, example: Example, spec: Training, fsdp: FSDP) -
         if param_dtype != compute_dtype
         else MixedPrecisionPolicy()
     )
-    with fake_world(fsdp.world_size, "FSDP") as mesh, FakeTensorMode(allow_non_fake_inputs=True):
-        replica.to_empty(device="cpu")
+    with fake_world(fsdp.world_size, "FSDP") as mesh:
+        # sharded while meta (PyTorch's own order: fully_shard, then to_empty), where cutting a
+        # parameter into world_size chunks is free; under FakeTensorMode each chunk is a fake tensor
         for path in blocks:
             fully_shard(
                 replica.get_submodule(path),
@@ -64,16 +62,26 @@ def trace_fsdp(model: nn.Module, example: Example, spec: Training, fsdp: FSDP) -
                 reshard_after_forward=fsdp.reshard_after_forward,
             )
         fully_shard(replica, mesh=mesh, mp_policy=policy)
-        params = [p for p in replica.parameters() if p.requires_grad]
-        optimizer = build_optimizer(spec, params)
-        call = example.to(torch.device("cpu"))
-        tracker = FSDPMemTracker(replica, optimizer)
-        tracker.track_inputs(call.args)
-        with tracker:
-            run_step(replica, spec, optimizer, call)
-        peak, split = snapshot_split(tracker.get_tracker_snapshot("peak")[torch.device("cpu")])
-        gathered, scattered = _collectives(replica, blocks)
-        sharded, grads, state = rank_state(params, optimizer)
+        with FakeTensorMode(allow_non_fake_inputs=True):
+            return _step(replica, example, spec, fsdp, blocks)
+
+
+def _step(replica: nn.Module, example: Example, spec: Training, fsdp: FSDP, blocks: list[str]) -> RankRecord:
+    """Materialise the sharded replica as fake tensors, run the step under the tracker; the record."""
+    from torchscope.parallel import RankRecord  # noqa: PLC0415  # the record is the spec's module's
+    from torchscope.trace.trackers import RunningFSDPMemTracker, untracked_propagation  # noqa: PLC0415
+
+    replica.to_empty(device="cpu")
+    params = [p for p in replica.parameters() if p.requires_grad]
+    optimizer = build_optimizer(spec, params)
+    call = example.to(torch.device("cpu"))
+    tracker = RunningFSDPMemTracker(replica, optimizer)
+    tracker.track_inputs(call.args)
+    with tracker, untracked_propagation(tracker):
+        run_step(replica, spec, optimizer, call)
+    peak, split = snapshot_split(tracker.get_tracker_snapshot("peak")[torch.device("cpu")])
+    gathered, scattered = _collectives(replica, blocks)
+    sharded, grads, state = rank_state(params, optimizer)
     return RankRecord(
         strategy="FSDP",
         world_size=fsdp.world_size,

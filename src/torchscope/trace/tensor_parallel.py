@@ -20,7 +20,7 @@ import fnmatch
 import warnings
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 from torch import nn
@@ -50,7 +50,6 @@ STYLES: dict[str, type[ParallelStyle]] = {"colwise": ColwiseParallel, "rowwise":
 def trace_tp(model: nn.Module, example: Example, spec: Training, tp: TP) -> RankRecord:
     """Run one tensor-parallel step of a meta copy of ``model`` on the fake process group."""
     from torch._subclasses.fake_tensor import FakeTensorMode  # noqa: PLC0415  # heavy, and only here
-    from torch.distributed._tools.mem_tracker import MemTracker  # noqa: PLC0415
     from torch.distributed.tensor.parallel import parallelize_module  # noqa: PLC0415
 
     from torchscope.parallel import RankRecord  # noqa: PLC0415  # the record is the spec's module's
@@ -62,39 +61,55 @@ def trace_tp(model: nn.Module, example: Example, spec: Training, tp: TP) -> Rank
     # mixed precision without FSDP's policy is autocast's: ops compute on casts of the fp32 masters
     mixed = torch.autocast("cpu", dtype=compute_dtype, enabled=param_dtype != compute_dtype)
     split_modules = matched_modules(replica, plan)
-    with fake_world(tp.world_size, "TP") as mesh, FakeTensorMode(allow_non_fake_inputs=True):
-        replica.to_empty(device="cpu")
+    with fake_world(tp.world_size, "TP") as mesh:
+        # split while meta, where distributing a weight is free; then materialised as fake tensors
         parallelize_module(replica, mesh, {path: _style(style) for path, style in plan.items()})
-        params = [p for p in replica.parameters() if p.requires_grad]
-        optimizer = build_optimizer(spec, params)
-        call = example.to(torch.device("cpu"))
-        tracker = MemTracker()
-        tracker.track_external(replica, *([optimizer] if optimizer is not None else []))
-        talk = _CollectiveBytes(root=type(replica).__name__)
-        try:
-            with tracker, talk, warnings.catch_warnings():
-                # the trackers' module hooks cannot reach into a transformers ModelOutput: nothing lost
-                warnings.filterwarnings("ignore", "For backward hooks to be called", UserWarning)
-                run_step(replica, spec, optimizer, call, autocast=mixed)
-        except (RuntimeError, ValueError) as error:
-            raise ValueError(
-                f"TP(world_size={tp.world_size}): the step failed once split by the plan "
-                f"({len(split_modules)} modules split): {type(error).__name__}: {error}"
-            ) from error
-        peak, split = snapshot_split(tracker.get_tracker_snapshot("peak")[torch.device("cpu")])
-        sharded, grads, state = rank_state(params, optimizer)
+        with FakeTensorMode(allow_non_fake_inputs=True):
+            replica.to_empty(device="cpu")
+            try:
+                step = _measure(replica, example, spec, mixed)
+            except (RuntimeError, ValueError) as error:
+                raise ValueError(
+                    f"TP(world_size={tp.world_size}): the step failed once split by the plan "
+                    f"({len(split_modules)} modules split): {type(error).__name__}: {error}"
+                ) from error
     return RankRecord(
         strategy="TP",
         world_size=tp.world_size,
-        param_bytes=sharded,
-        grad_bytes=grads,
-        optimizer_bytes=state,
-        peak_bytes=peak,
-        peak_split=split,
+        param_bytes=step.state[0],
+        grad_bytes=step.state[1],
+        optimizer_bytes=step.state[2],
+        peak_bytes=step.peak,
+        peak_split=step.split,
         blocks=split_modules,
-        collective_bytes=dict(talk.bytes),
+        collective_bytes=step.collectives,
         replicated=replicated,
     )
+
+
+class _Measured(NamedTuple):
+    peak: int
+    split: dict[str, int]
+    state: tuple[int, int, int]  # the rank's parameter, gradient and optimizer-state bytes
+    collectives: dict[str, int]
+
+
+def _measure(replica: nn.Module, example: Example, spec: Training, mixed: torch.autocast) -> _Measured:
+    """Run the split replica's step under the memory tracker and the collective counter."""
+    from torchscope.trace.trackers import RunningMemTracker, untracked_propagation  # noqa: PLC0415
+
+    params = [p for p in replica.parameters() if p.requires_grad]
+    optimizer = build_optimizer(spec, params)
+    call = example.to(torch.device("cpu"))
+    tracker = RunningMemTracker()
+    tracker.track_external(replica, *([optimizer] if optimizer is not None else []))
+    talk = _CollectiveBytes(root=type(replica).__name__)
+    with tracker, untracked_propagation(tracker), talk, warnings.catch_warnings():
+        # the trackers' module hooks cannot reach into a transformers ModelOutput: nothing lost
+        warnings.filterwarnings("ignore", "For backward hooks to be called", UserWarning)
+        run_step(replica, spec, optimizer, call, autocast=mixed)
+    peak, split = snapshot_split(tracker.get_tracker_snapshot("peak")[torch.device("cpu")])
+    return _Measured(peak, split, rank_state(params, optimizer), dict(talk.bytes))
 
 
 def resolve_plan(
