@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 
 from torchscope import costs
-from torchscope.trace import shortcuts
+from torchscope.trace import fastpaths
 from torchscope.trace.costing import CostCounter
 
 CASES = 250
@@ -205,6 +205,25 @@ def _batch_norm_calls(rng: random.Random) -> Iterator[Call]:
         )
 
 
+def _layer_norm_calls(rng: random.Random) -> Iterator[Call]:
+    for _ in range(CASES):
+        x = _tensor(
+            rng, _shape(rng, rng.randint(1, 4), 1, 5), _sometimes(rng, rng.choice(FLOATS), torch.int64, 0.05)
+        )  # type: ignore[arg-type]
+        last = list(x.shape[-rng.randint(1, x.dim()) :])
+        if rng.random() < 0.1:
+            last[0] += 1
+        normalized = rng.choice([tuple(last), last, torch.Size(last)])
+
+        def affine(last: list[int] = last, dtype: torch.dtype = x.dtype) -> object:
+            good = torch.empty(last, dtype=dtype, device="meta")
+            return rng.choice(
+                [None, good, good, _sometimes(rng, good, torch.empty([*last, 2], device="meta"))]
+            )
+
+        yield F.layer_norm, (x, normalized), {"weight": affine(), "bias": affine(), "eps": 1e-5}
+
+
 VIEWS = [
     torch.Tensor.view, torch.Tensor.reshape, torch.reshape, torch.Tensor.transpose, torch.transpose,
     torch.Tensor.permute, torch.permute, torch.Tensor.flatten, torch.flatten, torch.Tensor.unsqueeze,
@@ -279,6 +298,7 @@ def _describe(tensor: torch.Tensor) -> tuple[object, ...]:
 FAMILIES = {
     "conv": _conv_calls, "linear": _linear_calls, "unary": _unary_calls, "binary": _binary_calls,
     "pool": _pool_calls, "adaptive_pool": _adaptive_calls, "batch_norm": _batch_norm_calls,
+    "layer_norm": _layer_norm_calls,
     "views": _view_calls,
 }  # fmt: skip
 
@@ -289,7 +309,7 @@ def test_each_shortcut_answers_what_the_meta_kernel_answers(family: str) -> None
     answered = refused = 0
     for func, args, kwargs in FAMILIES[family](rng):
         try:
-            answer = shortcuts.SHORTCUTS[func](args, kwargs)
+            answer = fastpaths.META_SHORTCUTS[func](args, kwargs)
         except Exception as error:  # noqa: BLE001  # a view's own C++ kernel: PyTorch's error, compared below
             answer = error
         try:
@@ -317,18 +337,18 @@ def test_each_shortcut_answers_what_the_meta_kernel_answers(family: str) -> None
         assert not spent.uncounted, where
     # the random calls reach both sides: answers to compare, and refusals that must go to PyTorch
     assert answered > CASES // 5, (family, answered, refused)
-    assert refused > 0 or family in ("views", "batch_norm"), (answered, refused)
+    assert refused > 0 or family in ("views", "batch_norm", "layer_norm"), (answered, refused)
 
 
 def test_a_shortcut_declines_tensors_it_does_not_know() -> None:
     x = torch.empty(1, 3, 8, 8, device="meta")
     w = torch.empty(4, 3, 3, 3, device="meta")
-    assert shortcuts.SHORTCUTS[torch.conv2d]((x, w), {}) is not None
+    assert fastpaths.META_SHORTCUTS[torch.conv2d]((x, w), {}) is not None
     # a tensor that needs grad, a real tensor, a subclass: PyTorch's own path, with its autograd
-    assert shortcuts.SHORTCUTS[torch.conv2d]((x.requires_grad_(), w), {}) is None
-    assert shortcuts.SHORTCUTS[F.relu]((torch.zeros(2),), {}) is None
+    assert fastpaths.META_SHORTCUTS[torch.conv2d]((x.requires_grad_(), w), {}) is None
+    assert fastpaths.META_SHORTCUTS[F.relu]((torch.zeros(2),), {}) is None
 
     class Sub(torch.Tensor):
         pass
 
-    assert shortcuts.SHORTCUTS[F.relu]((torch.empty(2, device="meta").as_subclass(Sub),), {}) is None
+    assert fastpaths.META_SHORTCUTS[F.relu]((torch.empty(2, device="meta").as_subclass(Sub),), {}) is None

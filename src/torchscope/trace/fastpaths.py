@@ -20,10 +20,11 @@ from typing import Any
 import torch
 
 from torchscope.trace.shortcuts import SHORTCUTS, Answer, Shortcut
+from torchscope.trace.shortcuts_norms import NORMS
 from torchscope.trace.values import meta_like
 
 # torch functions answered whole, before they reach ATen (see :mod:`.shortcuts`)
-META_SHORTCUTS: dict[object, Shortcut] = SHORTCUTS
+META_SHORTCUTS: dict[object, Shortcut] = {**SHORTCUTS, **NORMS}
 __all__ = ["META_SHORTCUTS", "Answer", "Shortcut", "meta_binary", "meta_unary"]
 
 

@@ -178,11 +178,11 @@ def _binary(op: Any, *, in_place: bool) -> Shortcut:  # noqa: ANN401  # an ATen 
         if len(args) != 2 or kwargs:
             return None
         x, y = args
-        if not plain(x) or x.dtype not in FLOATS or not _dense(x):  # type: ignore[arg-type, attr-defined]
+        if not plain(x) or x.dtype not in FLOATS or not dense(x):  # type: ignore[arg-type, attr-defined]
             return None
         shape = tuple(x.shape)  # type: ignore[attr-defined]
         if isinstance(y, torch.Tensor):
-            if not plain(y) or y.dtype != x.dtype or not _dense(y):  # type: ignore[attr-defined]
+            if not plain(y) or y.dtype != x.dtype or not dense(y):  # type: ignore[attr-defined]
                 return None
             if not shapes.broadcasts_to(tuple(y.shape), shape):
                 # ``scale * x`` (a squeeze-excitation): shaped like ``y``, but never in place
@@ -197,7 +197,7 @@ def _binary(op: Any, *, in_place: bool) -> Shortcut:  # noqa: ANN401  # an ATen 
     return answer
 
 
-def _dense(x: torch.Tensor) -> bool:
+def dense(x: torch.Tensor) -> bool:
     """Row-major strides exactly (``is_contiguous`` also takes any stride for a size-1 dimension)."""
     return x.stride() == shapes.contiguous_strides(tuple(x.shape))
 
@@ -308,45 +308,6 @@ def _free(func: Callable[..., Any]) -> Shortcut:
 _VIEW = _aten.view.default
 
 
-def _batch_norm(args: tuple[object, ...], kwargs: Mapping[str, object]) -> Answer | None:
-    """``F.batch_norm``: the output is shaped like the input; the cost is ``native_batch_norm``'s."""
-    given = {**dict(zip(_BATCH_NORM_ARGS, args, strict=False)), **kwargs}
-    x = given.get("input")
-    if not plain(x) or x.dim() < 2:  # type: ignore[attr-defined]
-        return None
-    # statistics and affine parameters of the wrong size are an error the real kernel reports:
-    # leave those calls to it
-    per_channel = [given.get(k) for k in _PER_CHANNEL]
-    if any(isinstance(t, torch.Tensor) and t.numel() != x.shape[1] for t in per_channel):  # type: ignore[attr-defined]
-        return None
-    # evaluation needs running statistics, and eps is checked by F.batch_norm after we are asked
-    eps = given.get("eps", 1e-5)
-    if (
-        given.get("training", False) is not False
-        or given.get("running_mean") is None
-        or given.get("running_var") is None
-    ):
-        return None
-    if type(eps) not in (int, float) or eps < 0:  # type: ignore[operator]
-        return None
-    strides = layout(x)  # type: ignore[arg-type]
-    if strides is None:
-        return None
-    out = empty(tuple(x.shape), x.dtype, strides)  # type: ignore[attr-defined]
-    op = _aten.native_batch_norm.default
-    # the ATen op's own argument order: input, weight, bias, running_mean, running_var, ...
-    native = tuple(given.get(k, _BATCH_NORM_DEFAULTS.get(k)) for k in _NATIVE_BATCH_NORM_ARGS)
-    return out, op, costs.cost_of(op, native, {}, (out,))
-
-
-_BATCH_NORM_ARGS = ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum", "eps")
-_NATIVE_BATCH_NORM_ARGS = (
-    "input", "weight", "bias", "running_mean", "running_var", "training", "momentum", "eps",
-)  # fmt: skip
-_BATCH_NORM_DEFAULTS: dict[str, object] = {"training": False, "momentum": 0.1, "eps": 1e-5}
-_PER_CHANNEL = ("running_mean", "running_var", "weight", "bias")
-
-
 def _activations() -> dict[object, Shortcut]:
     table: dict[object, Shortcut] = {}
     with_inplace: tuple[tuple[object, str], ...] = (
@@ -392,7 +353,6 @@ _VIEWS = (
 )  # fmt: skip
 
 SHORTCUTS: dict[object, Shortcut] = {
-    F.batch_norm: _batch_norm,
     torch.conv1d: _conv(1),
     torch.conv2d: _conv(2),
     torch.conv3d: _conv(3),
