@@ -14,7 +14,7 @@ import {
 } from "./graph/visible";
 import type { Orientation, Payload, Traits } from "./types";
 import { emptyPayload } from "./types";
-import { validatePayload } from "./validate";
+import { decodeWire } from "./wire";
 
 /** The part of anywidget's model that torchscope uses (a real model, the page stand-in, or a fake). */
 export interface WidgetModel {
@@ -270,7 +270,8 @@ interface Checked {
 }
 
 /**
- * What the checks found for each payload object: the checks read every field, so they run once
+ * What the decoder found for each payload object (./wire: the compact wire, or a schema-1 page's
+ * payload, checked and expanded): the checks read every field, so they run once
  * per payload, not once per view of it (a notebook shows one model in as many views as cells
  * display it). A payload arrives as a new object whenever the trait is set, so identity is enough.
  */
@@ -281,7 +282,7 @@ function checked(raw: unknown): Checked {
   if (known !== undefined) return known;
   let found: Checked;
   try {
-    found = { raw, graph: validatePayload(raw), error: null };
+    found = { raw, graph: decodeWire(raw), error: null };
   } catch (e) {
     found = { raw, graph: emptyPayload(), error: e instanceof Error ? e.message : String(e) };
   }

@@ -1,9 +1,13 @@
 /**
- * The wire contract: the JSON layout of the `graph` trait, mirroring src/torchscope/schema.py.
- * Change both files (and tests/golden/payload_v1.json) together.
+ * The wire contract: the expanded document the views read (schema 1, src/torchscope/schema.py)
+ * and the compact wire it travels as (schema 2, src/torchscope/wire.py, decoded by ./wire).
+ * Change these files (and tests/golden/payload_v1.json, payload_v2.json) together.
  */
 
+/** The version of the expanded document (and of the old wire, which was the document itself). */
 export const SCHEMA_VERSION = 1;
+/** The version of the compact wire: the `graph` trait and a saved page's state, as sent. */
+export const WIRE_VERSION = 2;
 
 /** The kinds of node, declared once: the type and the validator both read this list. */
 export const NODE_KINDS = ["input", "module", "function", "output"] as const;
@@ -205,13 +209,77 @@ export interface Payload {
   step?: Step;
 }
 
+/** A part's statistics as columns: key sets, the set of each member, the written and derived columns. */
+export interface WireStats {
+  sets: string[][];
+  set: number[];
+  values: Record<string, StatValue[]>;
+  /** Column key → the written column it equals, or "outputs" / "inputs" (the tensors' shapes). */
+  derived: Record<string, string>;
+}
+
+/** The nodes as columns; the objects keyed by position hold the optional fields. */
+export interface WireNodes {
+  name: string[];
+  kind: number[];
+  op: number[];
+  attrs: number[];
+  repr: number[];
+  outputs: number[][];
+  stats: WireStats;
+  label: Record<string, string>;
+  module_path: Record<string, string>;
+  inputs: Record<string, number[]>;
+  uncounted: Record<string, string[]>;
+  error: Record<string, string>;
+  estimated: Record<string, string[]>;
+  values: Record<string, NodeValues>;
+}
+
+export interface WireGroups {
+  name: string[];
+  op: number[];
+  children: number[][];
+  stats: WireStats;
+  label: Record<string, string>;
+  repeat_of: Record<string, number>;
+  estimated: Record<string, string[]>;
+  attrs: Record<string, Record<string, AttrValue>>;
+  kind: Record<string, "structure">;
+}
+
+/**
+ * The compact wire (schema 2; the layout is described in src/torchscope/wire.py): members are
+ * numbered groups first, then nodes; strings, attrs and tensor types are tables.
+ */
+export interface Wire {
+  schema: typeof WIRE_VERSION;
+  model: ModelInfo;
+  columns: Column[];
+  strings: string[];
+  attrs: Record<string, AttrValue>[];
+  /** [shape, dtype as a number into `strings`]. */
+  types: [number[], number][];
+  nodes: WireNodes;
+  groups: WireGroups;
+  /** Members whose name is their whole id. */
+  absolute: number[];
+  /** Node numbers; `slot` is the source's output, or -1 - a type number. */
+  edges: { source: number[]; target: number[]; slot: number[] };
+  roots: number[];
+  totals: Record<string, StatValue>;
+  diff?: DiffSection;
+  step?: Step;
+}
+
 /** Top to bottom or left to right, declared once (src/torchscope/schema.py has the same pair). */
 export const ORIENTATIONS = ["TB", "LR"] as const;
 export type Orientation = (typeof ORIENTATIONS)[number];
 
 /** The synced traits of ModelView (src/torchscope/widget.py). */
 export interface Traits {
-  graph: Payload;
+  /** The compact wire (or a schema-1 payload, from a page saved before it); see ./wire. */
+  graph: Payload | Wire;
   orientation: Orientation;
   selected: string;
   expanded: string[];

@@ -72,7 +72,7 @@ const COLUMN_KIND_SET: ReadonlySet<unknown> = new Set(COLUMN_KINDS);
 // Each check below names the field as `at` (the record: `nodes[3]`) plus `field` (`.parent`),
 // joined only when it fails: a 100,000-node payload is checked without building a name per field.
 
-function checkModel(value: unknown): void {
+export function checkModel(value: unknown): void {
   const model = fields(value, "model");
   for (const key of ["name", "device", "dtype", "torch_version"])
     text(model[key], "model", `.${key}`);
@@ -103,14 +103,14 @@ function checkModel(value: unknown): void {
 }
 
 /** The origin of the first NaN or Inf, when there is one, is a node. */
-function checkOrigin(model: Fields, nodeIds: ReadonlySet<string>): void {
+export function checkOrigin(model: Fields, nodeIds: ReadonlySet<string>): void {
   const origin = "values" in model ? fields(model.values, "model", ".values").origin : null;
   if (origin !== null && origin !== undefined && !nodeIds.has(origin as string)) {
     throw fault("model", ".values.origin", `${show(origin)} is not a node`);
   }
 }
 
-function checkNodeValues(value: unknown, at: string): void {
+export function checkNodeValues(value: unknown, at: string): void {
   const values = fields(value, at, ".values");
   list(values.outputs, at, ".values.outputs").forEach((histogram, j) => {
     if (histogram !== null) checkHistogram(histogram, at, `.values.outputs[${j}]`);
@@ -151,7 +151,7 @@ function checkHistogram(value: unknown, at: string, field: string): Fields {
 }
 
 /** The declared columns: key → kind. */
-function checkColumns(value: unknown): Map<string, ColumnKind> {
+export function checkColumns(value: unknown): Map<string, ColumnKind> {
   const kinds = new Map<string, ColumnKind>();
   for (const [i, item] of list(value, "columns").entries()) {
     const at = `columns[${i}]`;
@@ -233,7 +233,7 @@ const DIFF_STATUS_SET: ReadonlySet<unknown> = new Set(DIFF_STATUSES);
 
 /** The section a merged (diff) payload adds: both sides' totals, the delta columns, a status for
  * every node and group. */
-function checkDiff(
+export function checkDiff(
   value: unknown,
   members: ReadonlySet<string>,
   columns: ReadonlyMap<string, ColumnKind>,
@@ -313,7 +313,7 @@ function checkParent(value: unknown, groupIds: ReadonlySet<string>, at: string):
 }
 
 /** Every key a declared column, every value null or of its column's kind. */
-function checkStats(
+export function checkStats(
   value: unknown,
   columns: ReadonlyMap<string, ColumnKind>,
   at: string,
@@ -348,7 +348,7 @@ function checkTensor(value: unknown, at: string, field: string, index: number): 
   text(meta.dtype, at, `${field}[${index}].dtype`);
 }
 
-function checkShape(value: unknown, at: string, field: string, index?: number): void {
+export function checkShape(value: unknown, at: string, field: string, index?: number): void {
   if (Array.isArray(value) && value.every((d) => Number.isInteger(d) && d >= 0)) return;
   const where = index === undefined ? field : `${field}[${index}]`;
   list(value, at, where);

@@ -14,7 +14,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from torchscope import progress
+from torchscope import progress, wire
 from torchscope.cli import main
 
 LINEAR = ["torch.nn:Linear", "--kwargs", '{"in_features": 3, "out_features": 4}', "--input-shape", "2,3"]
@@ -91,6 +91,7 @@ def page_state(path: Path) -> dict[str, object]:
     )
     assert found is not None
     state: dict[str, object] = json.loads(found.group(1))
+    state["graph"] = wire.decode(state["graph"])  # the page embeds the compact wire
     return state
 
 

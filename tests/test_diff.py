@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import torchscope
-from torchscope import TraceError
+from torchscope import TraceError, wire
 
 
 class Block(nn.Module):
@@ -136,8 +136,9 @@ def test_two_graphs_of_one_model_at_two_input_sizes() -> None:
     assert conv["outputs"].b == [[[1, 8, 16, 16], "float32"]]
     stem = next(r for r in diff.rows if r["id"] == "stem")
     assert stem["macs_b"] == 4 * stem["macs_a"] == 4 * 3 * 8 * 9 * 8 * 8
-    # payloads work as well as graphs
+    # payloads work as well as graphs, as documents or as the compact wire a page saves
     assert torchscope.diff(small.to_json(), large.to_json()).rows == diff.rows
+    assert torchscope.diff(wire.encode(small.to_json()), large.to_json()).rows == diff.rows
 
 
 def test_omitted_b_inputs_mean_the_same_inputs() -> None:

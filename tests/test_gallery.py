@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torchvision
 
-from torchscope import gallery
+from torchscope import gallery, wire
 from torchscope.cli import main
 
 ROOT = Path(__file__).parents[1]
@@ -37,6 +37,6 @@ def test_gallery_writes_a_page_per_diagram_and_an_index(tmp_path: Path, capsys, 
     page = (tmp_path / "quickstart-1-AlexNet.html").read_text(encoding="utf-8")
     state = json.loads(re.search(r'id="torchscope-state">(.*?)</script>', page, re.DOTALL).group(1))
     published = torchvision.models.get_model_weights("alexnet").DEFAULT.meta["num_params"]
-    assert state["graph"]["totals"]["params"] == published
+    assert wire.decode(state["graph"])["totals"]["params"] == published
     assert state["orientation"] == "LR"  # the notebook turned its first view left-to-right
     assert "wrote " in capsys.readouterr().out

@@ -13,7 +13,7 @@ import pytest
 
 import torchscope
 from hostile import HOSTILE, hostile_model
-from torchscope import schema
+from torchscope import schema, wire
 from unchanged import Fingerprint
 
 TEXTS = list(HOSTILE.values())
@@ -129,7 +129,7 @@ def test_the_standalone_page_keeps_every_string_inside_its_json(tmp_path: Path) 
     # what the page's parser hands to JSON.parse is the same text
     assert page.text["script"][0] == state_text
     state = json.loads(state_text)
-    payload = schema.validate(state["graph"])
+    payload = wire.decode(state["graph"])
     assert payload["model"]["name"] == ROOT_NAME
     shown = {n["module_path"]: (n["op"], n["repr"]) for n in payload["nodes"] if n["kind"] == "module"}
     assert shown == {text: (text, f"{text}({text})") for text in TEXTS}

@@ -9,6 +9,7 @@ from pathlib import Path
 from torch import nn
 
 import torchscope
+from torchscope import wire
 
 HOSTILE = "</script><script>window.pwned=1</script><!-- <img src=x onerror=alert(1)>"
 
@@ -32,7 +33,9 @@ def test_page_is_self_contained_and_carries_the_state(tmp_path: Path) -> None:
     assert state_json is not None
     state = json.loads(state_json.group(1))
     assert (state["orientation"], state["selected"]) == ("LR", "0")
-    assert state["graph"] == json.loads(json.dumps(view.graph))
+    # the page embeds the compact wire, which decodes to the document the view holds
+    assert state["graph"]["schema"] == wire.WIRE_VERSION
+    assert wire.decode(state["graph"]) == json.loads(json.dumps(view.graph))
 
 
 def test_hostile_strings_cannot_close_the_script(tmp_path: Path) -> None:
@@ -44,4 +47,4 @@ def test_hostile_strings_cannot_close_the_script(tmp_path: Path) -> None:
     # exactly the three script elements of the template
     assert page.count("</script>") == 3
     state = json.loads(re.findall(r"<script[^>]*>(.*?)</script>", page, re.DOTALL)[0])
-    assert HOSTILE in state["graph"]["nodes"][1]["repr"]
+    assert HOSTILE in wire.decode(state["graph"])["nodes"][1]["repr"]

@@ -11,7 +11,7 @@ from torch import nn
 from traitlets import TraitError
 
 import torchscope
-from torchscope import schema
+from torchscope import schema, wire
 from torchscope.widget import ModelView
 
 
@@ -103,7 +103,9 @@ def test_the_comm_opens_with_the_payload_and_every_trait(monkeypatch: pytest.Mon
     view = ModelView(payload, selected="0")  # type: ignore[arg-type]
     (ours,) = [kw for kw in opened if "graph" in kw["data"]["state"]]  # others: ipywidgets' Layout
     state = ours["data"]["state"]
-    assert state["graph"] is view.graph
+    # the payload travels as the compact wire, which decodes to the document Python holds
+    assert state["graph"]["schema"] == wire.WIRE_VERSION
+    assert wire.decode(state["graph"]) == view.graph
     assert (state["selected"], state["orientation"]) == ("0", "TB")
     assert ours["data"]["buffer_paths"] == ours["buffers"] == []
     assert (ours["target_name"], ours["metadata"]) == ("jupyter.widget", {"version": "2.1.0"})

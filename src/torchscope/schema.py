@@ -1,11 +1,16 @@
-"""The wire contract between the kernel and the front end: the JSON layout of the ``graph`` trait.
+"""The contract between the kernel and the front end: the layout of the expanded *document*.
 
-This is the only Python module that knows the payload's layout (a training step's section lives in
-:mod:`torchscope.schema_step`); ``js/types.ts`` mirrors it and carries the same
-:data:`SCHEMA_VERSION`. A golden payload (``tests/golden/payload_v1.json``) is
-validated by both pytest and vitest, so neither side can drift. Change the layout here, in
-``js/types.ts`` and in the golden file together, and bump the version when old payloads stop
-being readable.
+The document (schema 1) is what ``ModelGraph.to_json()`` returns, what ``ModelView.graph`` holds
+and what Python code and tests read; it is also how a payload travelled before schema 2, so a page
+or file saved then is a document. What travels now is the compact *wire* (schema 2) of
+:mod:`torchscope.wire`, which encodes a document and decodes either version back into one:
+the widget's ``graph`` trait as sent, the standalone page's state, a payload saved from a page.
+This module is the only Python code that knows the document's layout (a training step's section
+lives in :mod:`torchscope.schema_step`); ``js/types.ts`` mirrors it and carries the same
+:data:`SCHEMA_VERSION`. A golden document (``tests/golden/payload_v1.json``) and its wire
+(``payload_v2.json``) are read by both pytest and vitest, so neither side can drift. Change the
+layout here, in ``js/types.ts``, in :mod:`torchscope.wire` and ``js/wire.ts``, and in the golden
+files together; a layout old payloads cannot be read in needs a new version.
 """
 
 from __future__ import annotations

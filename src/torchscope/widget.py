@@ -3,6 +3,10 @@
 The bundle under ``static/`` is built from ``js/`` by ``npm run build`` (run by the package build).
 Values arriving from the front end are validated here, so a stale or hostile page cannot put the
 Python side into a state that names a node that does not exist.
+
+``graph`` holds the expanded document (schema 1, what Python reads); it travels as the compact
+wire of :mod:`torchscope.wire` (schema 2), encoded once per payload object, and a saved page
+embeds the same wire. A wire of either schema may also be assigned: it is decoded on the way in.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import anywidget
 import traitlets
 from ipywidgets.widgets import widget as ipywidgets_widget  # type: ignore[import-untyped]
 
-from torchscope import bundle, schema
+from torchscope import bundle, schema, wire
 from torchscope.standalone import write_html
 
 ORIENTATIONS = schema.ORIENTATIONS
@@ -33,7 +37,8 @@ class ModelView(anywidget.AnyWidget):
     _esm = bundle.ESM
     _css = bundle.CSS
 
-    graph = traitlets.Dict().tag(sync=True)
+    # the document in Python; sent as the wire (see sent_graph)
+    graph = traitlets.Dict().tag(sync=True, to_json=lambda value, view: view.sent_graph(value))
     orientation = traitlets.Enum(ORIENTATIONS, default_value="TB").tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
     expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -46,12 +51,24 @@ class ModelView(anywidget.AnyWidget):
     def __init__(self, payload: schema.Payload, **kwargs: object) -> None:
         # ids of the nodes and of the groups of the payload they were read from (see _index)
         self._index: tuple[object, frozenset[str], frozenset[str]] | None = None
+        # the wire of the payload object it was encoded from (see sent_graph)
+        self._encoded: tuple[object, dict[str, Any]] | None = None
         super().__init__(graph=payload, **kwargs)
 
     @traitlets.validate("graph")
     def _check_graph(self, proposal: dict[str, Any]) -> dict[str, Any]:
         # once per assignment: traitlets, and so the page, only sees a payload that is assigned
-        return schema.validate(proposal["value"])  # type: ignore[return-value]
+        return wire.decode(proposal["value"])  # type: ignore[return-value]
+
+    def sent_graph(self, graph: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Return the wire of ``graph`` (default: this view's), encoded once per payload object.
+
+        Keyed by identity, as ``_ids`` is: a payload mutated in place is not re-encoded.
+        """
+        graph = self.graph if graph is None else graph
+        if self._encoded is None or self._encoded[0] is not graph:
+            self._encoded = (graph, wire.encode(graph))  # type: ignore[arg-type]  # validated on assignment
+        return self._encoded[1]
 
     @traitlets.validate("selected")
     def _check_selected(self, proposal: dict[str, Any]) -> str:
@@ -118,9 +135,9 @@ class ModelView(anywidget.AnyWidget):
             self._send({"method": "update", "state": state, "buffer_paths": buffer_paths}, buffers=buffers)
 
     def view_state(self) -> dict[str, Any]:
-        """Return the synced state as the front end sees it: the payload and the view settings."""
+        """Return the synced state as the front end sees it: the payload's wire and the view settings."""
         return {
-            "graph": self.graph,
+            "graph": self.sent_graph(),
             "orientation": self.orientation,
             "selected": self.selected,
             "expanded": list(self.expanded),

@@ -15,7 +15,7 @@ describe("a payload the page cannot use", () => {
     const payload = { ...goldenPayload(), schema: 99 };
     const { el } = renderWidget(new FakeModel({ graph: payload as never }));
     expect(el.querySelector(".ts-error")?.textContent).toBe(
-      "torchscope cannot draw this payload: schema: expected 1, got 99",
+      "torchscope cannot draw this payload: schema: expected 1 or 2, got 99",
     );
     expect(probe(el).status()).toBe("error");
   });

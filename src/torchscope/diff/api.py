@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from torch import nn
 
-from torchscope import schema
+from torchscope import schema, wire
 from torchscope.api import _check_trace_args, trace
 from torchscope.diff.model import ModelDiff
 from torchscope.errors import TraceError
@@ -104,7 +104,7 @@ def _payload(value: Comparable, which: str) -> schema.Payload:
         return value.to_json()
     if isinstance(value, Mapping):
         try:
-            return schema.validate(value)
+            return wire.decode(value)  # a document, or a wire (schema 2) saved from a page
         except schema.SchemaError as error:
             raise ValueError(f"{which} is not a valid torchscope payload: {error}") from error
     raise TypeError(
