@@ -1,6 +1,7 @@
 """Trace + stats time and MAC totals against the tools people use today, in one process, interleaved.
 
     .venv/bin/python bench/trace.py [--repeats 3] [--set all|classification|transformers] [model ...]
+                                    [--tools "forward,ts meta,torchinfo"]  (a subset, for a loaded machine)
 
 Peers (the `bench` extra: ``pip install -e .[bench]``): torchinfo, torchview, fvcore; a missing one
 is reported and its columns left empty. For every model, each tool runs once as a warm-up and then
@@ -373,6 +374,9 @@ def main() -> None:
     sets = ["all", "classification", "transformers", "every-classification"]
     parser.add_argument("--set", choices=sets, default="all", help="all: families and transformers")
     parser.add_argument("--profile", action="store_true", help="where ts meta spends its time, instead")
+    parser.add_argument(
+        "--tools", default=",".join(TOOLS), help=f"a comma-separated subset of {', '.join(TOOLS)}"
+    )
     args = parser.parse_args()
     cases = []
     if args.set in ("classification", "all"):
@@ -387,7 +391,11 @@ def main() -> None:
         for case in cases:
             profile(case)
         return
-    have = peers()
+    chosen = {"forward", *(t.strip() for t in args.tools.split(","))}
+    if unknown := chosen - set(TOOLS):
+        parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
+    TOOLS[:] = [t for t in TOOLS if t in chosen]
+    have = {k: v for k, v in peers().items() if k in TOOLS}
     print(machine())
     print(f"peers: {versions(have)}; load average at start: {os.getloadavg()[0]:.2f}")
     started = time.perf_counter()

@@ -102,6 +102,7 @@ class Taken:
         self.unary = 0
         self.binary = 0
         self.batch_norm = 0
+        self.whole = 0  # calls a whole-function shortcut answered (trace/shortcuts.py)
         self.keyed = 0  # ops the memo could remember
 
     @property
@@ -109,9 +110,10 @@ class Taken:
         return self.ops - self.fresh
 
 
-def _trace(model: torch.nn.Module, *, fast: bool) -> tuple[object, Taken]:
-    """Trace ``model`` at 64 px counting the fast paths taken; ``fast=False`` turns every one
-    off (the memo, the unary and binary answers, the batch-norm shortcut)."""
+def _trace(model: torch.nn.Module, *, fast: bool, whole: bool = False) -> tuple[object, Taken]:
+    """Trace ``model`` at 64 px counting the fast paths taken; ``fast=False`` turns every ATen-level
+    one off (the memo, the unary and binary answers, the batch-norm shortcut); ``whole=True`` turns
+    the other whole-function shortcuts on."""
     taken = Taken()
 
     def counted(name: str, real: Any) -> Any:
@@ -121,10 +123,10 @@ def _trace(model: torch.nn.Module, *, fast: bool) -> tuple[object, Taken]:
 
         return wrapper
 
-    def optional(name: str, real: Any) -> Any:
+    def optional(name: str, real: Any, *, on: bool = fast) -> Any:
         # a fast path answers None to say "not mine": off, it says so to every call
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            result = real(*args, **kwargs) if fast else None
+            result = real(*args, **kwargs) if on else None
             if result is not None:
                 setattr(taken, name, getattr(taken, name) + 1)
             return result
@@ -143,7 +145,10 @@ def _trace(model: torch.nn.Module, *, fast: bool) -> tuple[object, Taken]:
         mock.patch.object(costing, "_memo_key", optional("keyed", costing._memo_key)),  # noqa: SLF001
         mock.patch.dict(
             fastpaths.META_SHORTCUTS,
-            {batch_norm: optional("batch_norm", fastpaths.META_SHORTCUTS[batch_norm])},
+            {
+                **{f: optional("whole", s, on=whole) for f, s in fastpaths.META_SHORTCUTS.items()},
+                batch_norm: optional("batch_norm", fastpaths.META_SHORTCUTS[batch_norm]),
+            },
         ),
     ):
         payload = torchscope.trace(model, [1, 3, 64, 64]).to_json()
@@ -153,9 +158,12 @@ def _trace(model: torch.nn.Module, *, fast: bool) -> tuple[object, Taken]:
 @pytest.mark.parametrize("name", ["resnet18", "mobilenet_v3_small", "efficientnet_b0"])
 def test_the_fast_paths_change_nothing(name: str) -> None:
     model = torchvision.models.get_model(name)
+    fastest, shortcuts = _trace(model, fast=True, whole=True)
     fast, taken = _trace(model, fast=True)
     slow, plain = _trace(model, fast=False)
-    assert fast == slow
+    assert fastest == fast == slow
+    assert shortcuts.whole > shortcuts.ops, vars(shortcuts)  # most calls never reach ATen
+    assert taken.whole == plain.whole == 0
     # every fast path was taken, so the comparison above covers each of them
     assert min(taken.unary, taken.binary, taken.batch_norm, taken.remembered) > 0, vars(taken)
     assert plain.unary == plain.binary == plain.batch_norm == plain.remembered == 0, vars(plain)

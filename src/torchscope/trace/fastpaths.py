@@ -7,62 +7,25 @@ directly; the cost charged is still the registry's (:mod:`torchscope.costs`), so
 changes the time a trace takes, never what it counts. Each answer is tested against PyTorch's own
 meta kernel (``tests/test_costing.py``).
 
-* :data:`META_SHORTCUTS`: torch functions answered before they reach ATen (``F.batch_norm``),
-  each naming the ATen op whose registry cost it charges;
+* :data:`META_SHORTCUTS`: torch functions answered before they reach ATen (convolutions,
+  ``F.linear``, norms, pooling, activations, arithmetic, views: :mod:`.shortcuts`), each naming
+  the ATen op whose registry cost it charges;
 * :func:`meta_unary` and :func:`meta_binary`: ATen-level answers for activations and arithmetic.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 
-from torchscope import costs
+from torchscope.trace.shortcuts import SHORTCUTS, Answer, Shortcut
+from torchscope.trace.shortcuts_norms import NORMS
 from torchscope.trace.values import meta_like
 
-_aten = torch.ops.aten
-
-# (the result, the ATen op it stands for, that op's registry cost), or None: not answered here
-Answer = tuple[torch.Tensor, object, costs.OpCost]
-Shortcut = Callable[[tuple[object, ...], Mapping[str, object]], Answer | None]
-
-
-def _meta_batch_norm(args: tuple[object, ...], kwargs: Mapping[str, object]) -> Answer | None:
-    """``F.batch_norm`` on meta: the same output, without the slow Python meta kernel.
-
-    PyTorch computes BatchNorm's meta result through a Python decomposition that costs more
-    than the rest of a ResNet's meta pass together; the output is simply shaped like the input.
-    The cost is what the registry charges the ATen op the call reaches, ``native_batch_norm``.
-    """
-    given = {**dict(zip(_BATCH_NORM_ARGS, args, strict=False)), **kwargs}
-    x = given.get("input")
-    if not isinstance(x, torch.Tensor) or x.device.type != "meta" or x.dim() < 2:
-        return None
-    # statistics and affine parameters of the wrong size are an error the real kernel reports:
-    # leave those calls to it
-    per_channel = [given.get(k) for k in _PER_CHANNEL]
-    if any(isinstance(t, torch.Tensor) and t.numel() != x.shape[1] for t in per_channel):
-        return None
-    out = meta_like(x)
-    op = _aten.native_batch_norm.default
-    # the ATen op's own argument order: input, weight, bias, running_mean, running_var, ...
-    native = tuple(given.get(k, _BATCH_NORM_DEFAULTS.get(k)) for k in _NATIVE_BATCH_NORM_ARGS)
-    return out, op, costs.cost_of(op, native, {}, (out,))
-
-
-_BATCH_NORM_ARGS = ("input", "running_mean", "running_var", "weight", "bias", "training", "momentum", "eps")
-_NATIVE_BATCH_NORM_ARGS = (
-    "input", "weight", "bias", "running_mean", "running_var", "training", "momentum", "eps",
-)  # fmt: skip
-_BATCH_NORM_DEFAULTS: dict[str, object] = {"training": False, "momentum": 0.1, "eps": 1e-5}
-_PER_CHANNEL = ("running_mean", "running_var", "weight", "bias")
-
-
-META_SHORTCUTS: dict[object, Shortcut] = {
-    torch.nn.functional.batch_norm: _meta_batch_norm,
-}
+# torch functions answered whole, before they reach ATen (see :mod:`.shortcuts`)
+META_SHORTCUTS: dict[object, Shortcut] = {**SHORTCUTS, **NORMS}
+__all__ = ["META_SHORTCUTS", "Answer", "Shortcut", "meta_binary", "meta_unary"]
 
 
 def meta_unary(func: Any, args: tuple[Any, ...]) -> torch.Tensor | None:  # noqa: ANN401  # an ATen op
