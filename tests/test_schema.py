@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 import torchscope
+from breaks import apply_break
 from torchscope import schema
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,20 +27,7 @@ def test_golden_payload_is_valid(golden: dict[str, Any]) -> None:
 
 def broken(golden: dict[str, Any], case: dict[str, Any]) -> object:
     """The golden payload with the one change ``case`` describes (see invalid_payloads.json)."""
-    path = case["path"]
-    if not path:
-        return case["value"]
-    parent: Any = golden
-    for step in path[:-1]:
-        parent = parent[step]
-    last = path[-1]
-    if case.get("delete"):
-        del parent[last]
-    elif isinstance(parent, list) and last == len(parent):
-        parent.append(case["value"])
-    else:
-        parent[last] = case["value"]
-    return golden
+    return apply_break(golden, case)
 
 
 @pytest.mark.parametrize("case", INVALID, ids=[c["name"] for c in INVALID])

@@ -11,6 +11,7 @@ from typing import Any, NotRequired, get_origin, get_type_hints
 import pytest
 
 from big_payload import big_payload
+from breaks import apply_break
 from torchscope import schema, schema_bulk
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,20 +122,7 @@ def test_each_shared_break_is_still_refused_naming_its_field(
         for optional in set(get_type_hints(schema.Node)) - REQUIRED - {kept}:
             node.pop(optional, None)
     assert schema.validate(copy.deepcopy(golden))
-    payload: Any = golden
-    if path:
-        parent: Any = golden
-        for step in path[:-1]:
-            parent = parent[step]
-        last = path[-1]
-        if case.get("delete"):
-            del parent[last]
-        elif isinstance(parent, list) and last == len(parent):
-            parent.append(case["value"])
-        else:
-            parent[last] = case["value"]
-    else:
-        payload = case["value"]
+    payload = apply_break(golden, case)
     with pytest.raises(schema.SchemaError) as caught:
         schema.validate(payload)
     assert str(caught.value).startswith(f"{case['field']}: "), str(caught.value)

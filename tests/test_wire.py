@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 import torchscope
+from breaks import apply_break
 from torchscope import schema, wire
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -142,22 +143,9 @@ def test_a_version_neither_side_reads_is_refused() -> None:
 
 
 def broken(case: dict[str, Any]) -> dict[str, Any]:
-    """The golden wire with the one change ``case`` describes (see invalid_payloads.json).
-
-    As for the schema-1 cases: an index one past the end appends.
-    """
-    payload = load("payload_v2.json")
-    parent: Any = payload
-    for step in case["path"][:-1]:
-        parent = parent[step]
-    last = case["path"][-1]
-    if case.get("delete"):
-        del parent[last]
-    elif isinstance(parent, list) and last == len(parent):
-        parent.append(case["value"])
-    else:
-        parent[last] = case["value"]
-    return payload
+    """The golden wire with the one change ``case`` describes (see invalid_payloads.json)."""
+    result: dict[str, Any] = apply_break(load("payload_v2.json"), case)
+    return result
 
 
 @pytest.mark.parametrize("case", INVALID, ids=[c["name"] for c in INVALID])

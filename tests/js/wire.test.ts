@@ -2,44 +2,18 @@ import { describe, expect, it } from "vitest";
 import { Store } from "../../js/store";
 import type { Payload } from "../../js/types";
 import { SCHEMA_VERSION, WIRE_VERSION } from "../../js/types";
-import { SchemaError } from "../../js/validate";
 import { decodeWire } from "../../js/wire";
 import diffV1 from "../golden/diff_v1.json";
 import diffV2 from "../golden/diff_v2.json";
 import invalid from "../golden/invalid_payloads.json";
 import v1 from "../golden/payload_v1.json";
 import v2 from "../golden/payload_v2.json";
+import { applyBreak, type Break, refusal } from "./breaks";
 import { FakeModel } from "./fake-model";
 
-interface Case {
-  name: string;
-  path: (string | number)[];
-  value?: unknown;
-  delete?: boolean;
-  field: string;
-  member?: string;
-}
-
 /** The golden wire with the one change `c` describes (see tests/golden/invalid_payloads.json). */
-function broken(c: Case): unknown {
-  const payload = structuredClone(v2) as unknown as Record<string | number, unknown>;
-  let parent = payload;
-  for (const step of c.path.slice(0, -1)) parent = parent[step] as typeof parent;
-  const last = c.path.at(-1) as string | number;
-  if (c.delete === true) delete parent[last];
-  else parent[last] = c.value;
-  return payload;
-}
-
-function refusal(value: unknown): string {
-  try {
-    decodeWire(value);
-  } catch (error) {
-    expect(error).toBeInstanceOf(SchemaError);
-    return (error as Error).message;
-  }
-  return "(accepted)";
-}
+const broken = (c: Break): unknown => applyBreak(structuredClone(v2), c);
+const rejected = (value: unknown): string => refusal(decodeWire, value);
 
 describe("the compact wire (schema 2)", () => {
   it("decodes the golden wire to the golden document, as Python does", () => {
@@ -69,13 +43,13 @@ describe("the compact wire (schema 2)", () => {
   });
 
   it("refuses a version neither side reads", () => {
-    expect(refusal({ ...structuredClone(v2), schema: 3 })).toMatch(
+    expect(rejected({ ...structuredClone(v2), schema: 3 })).toMatch(
       /^schema: expected 1 or 2, got 3/,
     );
   });
 
-  it.each(invalid.wire_cases as Case[])("refuses $name, naming $field", (c) => {
-    const message = refusal(broken(c));
+  it.each(invalid.wire_cases as Break[])("refuses $name, naming $field", (c) => {
+    const message = rejected(broken(c));
     expect(message.startsWith(`${c.field}: `), message).toBe(true);
     if (c.member !== undefined) expect(message).toContain(`"${c.member}"`);
   });
