@@ -5,29 +5,16 @@
  *   node bench/layout.mjs [bench/.payloads/*.json]
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
+import { basename, join } from "node:path";
+import { importTs, median, root } from "./import-ts.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const built = await esbuild.build({
-  stdin: {
-    contents: 'export * from "./js/graph/visible.ts"; export * from "./js/graph/layout.ts";',
-    resolveDir: root,
-    loader: "ts",
-  },
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  write: false,
-});
-const url = `data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString("base64")}`;
-const { Hierarchy, visible, defaultExpanded, layeredLayout } = await import(url);
+const { Hierarchy, visible, defaultExpanded, layeredLayout } = await importTs(
+  'export * from "./js/graph/visible.ts"; export * from "./js/graph/layout.ts"; export { defaultExpanded } from "./js/graph/expansion.ts";',
+);
 
 const files = process.argv.slice(2);
 const payloads = files.length > 0 ? files : readdirSync(join(root, "bench/.payloads")).map((f) => join(root, "bench/.payloads", f));
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function time(run, repeats = 5) {
   run();
   const times = [];

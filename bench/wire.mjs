@@ -7,26 +7,12 @@
  *   node bench/wire.mjs REPEATS v1.json v2.json [v1.json v2.json ...]
  */
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
+import { importTs, median } from "./import-ts.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const built = await esbuild.build({
-  stdin: {
-    contents: 'export { decodeWire } from "./js/wire.ts"; export { validatePayload } from "./js/validate.ts";',
-    resolveDir: root,
-    loader: "ts",
-  },
-  bundle: true,
-  format: "esm",
-  platform: "node",
-  write: false,
-});
-const url = `data:text/javascript;base64,${Buffer.from(built.outputFiles[0].text).toString("base64")}`;
-const { decodeWire, validatePayload } = await import(url);
+const { decodeWire, validatePayload } = await importTs(
+  'export { decodeWire } from "./js/wire.ts"; export { validatePayload } from "./js/validate.ts";',
+);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const [repeats, ...files] = process.argv.slice(2);
 for (let f = 0; f < files.length; f += 2) {
   const texts = [readFileSync(files[f], "utf8"), readFileSync(files[f + 1], "utf8")];
