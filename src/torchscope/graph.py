@@ -16,7 +16,17 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import torch
 
-from torchscope import exports, flow, model_explorer, parallel, roofline, schema, stats, stats_training
+from torchscope import (
+    collector,
+    exports,
+    flow,
+    model_explorer,
+    parallel,
+    roofline,
+    schema,
+    stats,
+    stats_training,
+)
 from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
 from torchscope.trace.step_records import StepRecord
 
@@ -154,6 +164,7 @@ class ModelGraph:
         """
         return exports.to_dot(self.to_json(), orientation)
 
+    @collector.paused()
     def to_json(self) -> schema.Payload:
         """Return the schema payload (see :mod:`torchscope.schema`) that the widget draws."""
         trace = self.trace

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from torchscope import schema
+from torchscope import collector, schema
 
 if TYPE_CHECKING:
     from torch import nn
@@ -81,6 +81,7 @@ class RankRecord:
     replicated: list[str] = field(default_factory=list)  # TP: the model plan's entries left whole
 
 
+@collector.paused()  # the step runs on fake tensors only
 def trace_parallel(model: nn.Module, example: Example, spec: Training, parallel: Parallel) -> RankRecord:
     """Run the step on the fake process group under ``parallel``; one rank's figures."""
     if isinstance(parallel, FSDP):

@@ -33,12 +33,11 @@ its parent) is refused by :func:`encode`; the tracer never makes one.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, cast
 
-from torchscope import schema
+from torchscope import collector, schema
 from torchscope.schema_checks import SchemaError
 from torchscope.wire_checks import check_wire, member_ids
 from torchscope.wire_entries import check_entries
@@ -98,15 +97,8 @@ def encode(document: schema.Payload) -> _Wire:
     SchemaError
         when the document's tree cannot be written once (see the module docstring).
     """
-    # a few lists per node, none in a cycle: without the pause, each of the collector's full
-    # passes walks the whole document again (half the time at 20,000 nodes)
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         return _encode(document)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _encode(document: schema.Payload) -> _Wire:
@@ -203,6 +195,11 @@ def decode(value: object) -> schema.Payload:
         naming the first field that is wrong and, for a schema-2 column, the member it belongs to
         (``nodes.kind[3] (node 'blocks.0.conv'): ...``).
     """
+    with collector.paused():
+        return _decode(value)
+
+
+def _decode(value: object) -> schema.Payload:
     if isinstance(value, Mapping) and value.get("schema") == WIRE_VERSION:
         checked = check_wire(value)
         tree = member_ids(checked)

@@ -91,7 +91,7 @@ _PLAIN = frozenset(
 )
 
 
-_NO_KEY = object()  # an argument whose metadata is not known to be all that matters
+NO_KEY = object()  # an argument whose metadata is not known to be all that matters
 
 
 def _memo_key(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[object, ...] | None:  # noqa: ANN401
@@ -101,9 +101,9 @@ def _memo_key(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple
         fresh = _FRESH[func] = _returns_fresh_tensors(func)
     if not fresh or not _has_tensor(args):
         return None
-    arguments = _key(args)
-    options = _key(tuple(kwargs.items())) if kwargs else None
-    if arguments is _NO_KEY or options is _NO_KEY:
+    arguments = metadata_key(args)
+    options = metadata_key(tuple(kwargs.items())) if kwargs else None
+    if arguments is NO_KEY or options is NO_KEY:
         return None
     return (func, arguments, options)
 
@@ -115,24 +115,29 @@ def _returns_fresh_tensors(func: Any) -> bool:  # noqa: ANN401  # an ATen OpOver
     return all(isinstance(r.type, torch.TensorType) and r.alias_info is None for r in schema.returns)
 
 
-def _key(value: object) -> object:
+def metadata_key(value: object) -> object:
+    """Return what a call's result on meta can depend on in ``value``, or :data:`NO_KEY`.
+
+    A meta tensor's shape, strides and dtype; a number, string, dtype or device with its type;
+    the same of each item of a tuple or list. Anything else (a real tensor, an object) has no key.
+    """
     kind = type(value)
     if kind is torch.Tensor or kind is torch.nn.Parameter:
         tensor: torch.Tensor = value  # type: ignore[assignment]  # checked just above
         if tensor.device.type != "meta" or tensor.layout != torch.strided or tensor.is_complex():
-            return _NO_KEY
+            return NO_KEY
         return (tensor.shape, tensor.stride(), tensor.dtype)
     if kind in _PLAIN:
         return (kind, value)
     if kind is tuple or kind is list:
         keys = []
         for item in value:  # type: ignore[attr-defined]  # a tuple or list
-            key = _key(item)
-            if key is _NO_KEY:
-                return _NO_KEY
+            key = metadata_key(item)
+            if key is NO_KEY:
+                return NO_KEY
             keys.append(key)
         return (kind, tuple(keys))
-    return _NO_KEY
+    return NO_KEY
 
 
 def _has_tensor(args: tuple[Any, ...]) -> bool:

@@ -8,7 +8,8 @@ changes the time a trace takes, never what it counts. Each answer is tested agai
 meta kernel (``tests/test_costing.py``).
 
 * :data:`META_SHORTCUTS`: torch functions answered before they reach ATen (convolutions,
-  ``F.linear``, norms, pooling, activations, arithmetic, views: :mod:`.shortcuts`), each naming
+  ``F.linear``, norms, pooling, activations, arithmetic, views: :mod:`.shortcuts`; indexing,
+  ``cat``, powers, means and casts: :mod:`.shortcuts_sequence`), each naming
   the ATen op whose registry cost it charges;
 * :func:`meta_unary` and :func:`meta_binary`: ATen-level answers for activations and arithmetic.
 """
@@ -21,10 +22,11 @@ import torch
 
 from torchscope.trace.shortcuts import SHORTCUTS, Answer, Shortcut
 from torchscope.trace.shortcuts_norms import NORMS
+from torchscope.trace.shortcuts_sequence import SEQUENCE_SHORTCUTS
 from torchscope.trace.values import meta_like
 
 # torch functions answered whole, before they reach ATen (see :mod:`.shortcuts`)
-META_SHORTCUTS: dict[object, Shortcut] = {**SHORTCUTS, **NORMS}
+META_SHORTCUTS: dict[object, Shortcut] = {**SHORTCUTS, **NORMS, **SEQUENCE_SHORTCUTS}
 __all__ = ["META_SHORTCUTS", "Answer", "Shortcut", "meta_binary", "meta_unary"]
 
 

@@ -3,7 +3,7 @@
 Three public PyTorch mechanisms feed it:
 
 * global module forward pre/post hooks give the module-call hierarchy: every call of a module with
-  children opens a *group*; every call of a leaf module (no children, or one of :data:`LEAF_TYPES`)
+  children opens a *group*; every call of a leaf module (no children, or one of :data:`~torchscope.trace.recorder_parts.LEAF_TYPES`)
   becomes one *module node*, and nothing inside it is recorded separately;
 * a :class:`~torch.overrides.TorchFunctionMode` sees every torch function and tensor method called
   outside leaf modules (``torch.add``, ``+``, ``F.relu``, ``x.view``, ``x[0]``...): each call that
@@ -22,22 +22,33 @@ not renumber the rest of the model.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
-from torch.utils.weak import WeakIdKeyDictionary
 
 from torchscope import costs
+from torchscope.trace.composites import Charge, Composites
 from torchscope.trace.experts import experts_attrs
 from torchscope.trace.fastpaths import META_SHORTCUTS
+from torchscope.trace.identity import TensorMap
 from torchscope.trace.observe import Observer
+from torchscope.trace.recorder_parts import (
+    METADATA_READS,
+    PASS_THROUGH,
+    Failure,
+    Frame,
+    call_tensors,
+    is_in_place,
+    is_leaf,
+    is_library_module,
+    own_work,
+    safe_repr,
+    spare_frames,
+)
 from torchscope.trace.records import AttrValue, CostRecord, EdgeRecord, GroupRecord, NodeRecord, TensorMeta
 from torchscope.trace.timing import Timer
 from torchscope.trace.values import (
@@ -49,36 +60,6 @@ from torchscope.trace.values import (
     op_name,
     tensor_meta,
 )
-
-# Modules drawn as one node although they have children: their children are implementation
-# details that their forward does not call as modules.
-LEAF_TYPES: tuple[type[nn.Module], ...] = (nn.MultiheadAttention,)
-
-# Calls that return an alias of their input: the result keeps its input's producer, no node.
-_PASS_THROUGH = frozenset({"detach", "data", "requires_grad_", "retain_grad"})
-
-
-@dataclass
-class _Frame:
-    """One module call on the stack."""
-
-    module: nn.Module
-    path: str | None
-    node: str | None = None  # set for a recorded leaf call
-    group: str | None = None  # set for a recorded module with children
-    hidden: bool = False  # a call inside a leaf, or of a module outside the model
-    started: object = None  # the timer's mark when the leaf's own forward began
-
-
-@dataclass
-class Failure:
-    """Where the forward pass raised: the innermost op that failed and what reached it."""
-
-    op: str
-    module_path: str | None
-    module_type: str | None
-    input_shapes: list[list[int]]
-    node: str | None
 
 
 class Recorder(TorchFunctionMode):
@@ -94,6 +75,8 @@ class Recorder(TorchFunctionMode):
         self.timer = timer
         # the meta fast paths of whole functions; off when an estimate tracks values op by op
         self.shortcuts = True
+        self.composites = Composites()  # composite calls answered from their first call
+        self._captures: list[list[Charge]] = []  # the charges of the composite calls running
         # node id → (start mark, end mark) of its own work, when timing
         self.spans: dict[str, tuple[object, object]] = {}
         self.paths: dict[int, str] = {}
@@ -106,9 +89,9 @@ class Recorder(TorchFunctionMode):
         self.edges: dict[tuple[str, str], EdgeRecord] = {}
         self.top_level: list[str] = []
         self.failure: Failure | None = None
-        self.stack: list[_Frame] = []
-        self._producers: WeakIdKeyDictionary = WeakIdKeyDictionary()
-        self._param_names: WeakIdKeyDictionary = WeakIdKeyDictionary()
+        self.stack: list[Frame] = []
+        self._producers: TensorMap[str] = TensorMap()
+        self._param_names: TensorMap[str] = TensorMap()
         self._module_calls: Counter[str] = Counter()
         self._experts_of: dict[int, dict[str, AttrValue] | None] = {}
         self._id_counts: Counter[str] = Counter()
@@ -156,7 +139,7 @@ class Recorder(TorchFunctionMode):
 
     def pre_hook(self, module: nn.Module, args: tuple[object, ...]) -> None:
         """Open a group or record a leaf call (global forward pre-hook)."""
-        with _own_work():
+        with own_work():
             self._enter(module, args)
 
     def post_hook(
@@ -164,21 +147,21 @@ class Recorder(TorchFunctionMode):
     ) -> None:
         """Close the call: a leaf's outputs become the producers of its output tensors."""
         del args
-        with _own_work():
+        with own_work():
             self._exit(module, kwargs, output)
 
     def _enter(self, module: nn.Module, args: tuple[object, ...]) -> None:
         path = self.paths.get(id(module))
         if path is None or self._inside_leaf():
-            self.stack.append(_Frame(module, path, hidden=True))
+            self.stack.append(Frame(module, path, hidden=True))
             return
         parent = self._current_group()
         count = self._module_calls[path] = self._module_calls[path] + 1
         type_name = type(module).__name__
         experts = self._experts(module, path)
-        if experts is None and _is_leaf(module) and (path != "" or _is_library_module(module)):
+        if experts is None and is_leaf(module) and (path != "" or is_library_module(module)):
             record_id = self._module_id(path, count)
-            inputs = _tensors(args)
+            inputs = call_tensors(args)
             node = NodeRecord(
                 id=record_id,
                 kind="module",
@@ -187,7 +170,7 @@ class Recorder(TorchFunctionMode):
                 parent=parent,
                 module_path=path,
                 attrs=module_attrs(module),
-                repr=_safe_repr(module),
+                repr=safe_repr(module),
                 inputs=[tensor_meta(t) for t in inputs],
             )
             self._add_node(node)
@@ -195,17 +178,17 @@ class Recorder(TorchFunctionMode):
                 self._link(tensor, record_id)
             self._charges.append(node.cost)
             # the clock starts last, so that recording the call is not timed as the layer's work
-            self.stack.append(_Frame(module, path, node=record_id, started=self._mark()))
+            self.stack.append(Frame(module, path, node=record_id, started=self._mark()))
         elif path == "":
             # the model itself is not a group: its children sit at the top level
-            self.stack.append(_Frame(module, path))
+            self.stack.append(Frame(module, path))
         else:
             record_id = self._module_id(path, count)
             group = GroupRecord(id=record_id, op=type_name, label=path, parent=parent, module_path=path)
             group.attrs = dict(experts or {})
             self.groups[record_id] = group
             self._attach(parent, record_id)
-            self.stack.append(_Frame(module, path, group=record_id))
+            self.stack.append(Frame(module, path, group=record_id))
 
     def _experts(self, module: nn.Module, path: str) -> dict[str, AttrValue] | None:
         """Return what an experts module is (drawn as one group, whatever its children), once per module."""
@@ -227,10 +210,10 @@ class Recorder(TorchFunctionMode):
         if self.timer is not None:
             self.spans[frame.node] = (frame.started, ended)
         node = self.nodes[self._node_index[frame.node]]
-        for tensor in _tensors((), kwargs) if kwargs else ():
+        for tensor in call_tensors((), kwargs) if kwargs else ():
             node.inputs.append(tensor_meta(tensor))
             self._link(tensor, frame.node)
-        outputs = _tensors((output,))
+        outputs = call_tensors((output,))
         node.outputs = [tensor_meta(t) for t in outputs]
         for tensor in outputs:
             self._produce(tensor, frame.node)
@@ -249,6 +232,11 @@ class Recorder(TorchFunctionMode):
     ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
         del types
         kwargs = kwargs or {}
+        if func in METADATA_READS:
+            try:
+                return func(*args, **kwargs)
+            except Exception:  # noqa: BLE001, S110  # recorded by the recording path just below
+                pass
         if self._inside_leaf():
             return self._call(func, args, kwargs, record_as=None)
         try:
@@ -257,7 +245,7 @@ class Recorder(TorchFunctionMode):
             # the recording itself can fail too: a forward recursing without end overflows wherever
             # the stack runs out, and that may be while this call's inputs are being read
             if self.failure is None:
-                with _spare_frames(error):
+                with spare_frames(error):
                     self._record_failure(op_name(func), args, kwargs)
             raise
 
@@ -266,7 +254,7 @@ class Recorder(TorchFunctionMode):
     ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
         """Record one call outside every leaf as a function node (or none: an alias, a number)."""
         name = op_name(func)
-        inputs = _tensors(args, kwargs)
+        inputs = call_tensors(args, kwargs)
         in_metas = [tensor_meta(t) for t in inputs]
         charge = CostRecord()
         self._charges.append(charge)
@@ -285,6 +273,8 @@ class Recorder(TorchFunctionMode):
 
     def charge(self, func: object, cost: costs.OpCost, estimated: Sequence[str] = ()) -> None:
         """Charge one ATen op to the node running now (called by :class:`CostCounter`)."""
+        for capture in self._captures:
+            capture.append(Charge(func, cost, estimated))
         target = self._charge_target()
         if estimated:
             target.note(estimated)
@@ -310,13 +300,13 @@ class Recorder(TorchFunctionMode):
         in_metas: list[TensorMeta],
         result: object,
     ) -> NodeRecord | None:
-        in_place = _is_in_place(name)
-        outputs = _tensors((result,))
+        in_place = is_in_place(name)
+        outputs = call_tensors((result,))
         if in_place and not outputs and inputs:
             outputs = [inputs[0]]  # x[i] = y returns None but changed x
         if not outputs:
             return None
-        if name in _PASS_THROUGH or (not in_place and all(any(o is i for i in inputs) for o in outputs)):
+        if name in PASS_THROUGH or (not in_place and all(any(o is i for i in inputs) for o in outputs)):
             for tensor in outputs:
                 if tensor not in self._producers and inputs and inputs[0] in self._producers:
                     self._producers[tensor] = self._producers[inputs[0]]
@@ -359,19 +349,45 @@ class Recorder(TorchFunctionMode):
         record_as: str | None,
     ) -> Any:  # noqa: ANN401  # whatever the wrapped torch function returns
         try:
-            shortcut = META_SHORTCUTS.get(func)
-            if shortcut is not None and self.timer is None and self.shortcuts:
-                found = shortcut(args, kwargs)
+            if self.timer is None and self.shortcuts:
+                shortcut = META_SHORTCUTS.get(func)
+                found = shortcut(args, kwargs) if shortcut is not None else None
                 if found is not None:
                     result, aten_op, cost = found
                     self.charge(aten_op, cost)
                     return result
+                key = self.composites.key(func, args, kwargs)
+                if key is not None:
+                    return self._composite(key, func, args, kwargs)
             return func(*args, **kwargs)
         except Exception as error:
             if self.failure is None:
-                with _spare_frames(error):
+                with spare_frames(error):
                     self._record_failure(record_as or op_name(func), args, kwargs)
             raise
+
+    def _composite(
+        self,
+        key: tuple[object, ...],
+        func: Callable[..., Any],
+        args: tuple[object, ...],
+        kwargs: Mapping[str, object],
+    ) -> Any:  # noqa: ANN401  # whatever the composite returns
+        """Run a composite call, or replay the charges of the first call with the same metadata."""
+        known = self.composites.replay(key)
+        if known is not None:
+            result, charges = known
+            for made in charges:
+                self.charge(made.func, made.cost, made.estimated)
+            return result
+        capture: list[Charge] = []
+        self._captures.append(capture)
+        try:
+            result = func(*args, **kwargs)
+        finally:
+            self._captures.pop()
+        self.composites.remember(key, result, capture)
+        return result
 
     def _record_failure(self, op: str, args: tuple[object, ...], kwargs: Mapping[str, object]) -> None:
         shapes = [list(t.shape) for _, t in iter_tensors((args, kwargs))]
@@ -448,7 +464,7 @@ class Recorder(TorchFunctionMode):
         return self.nodes[self._node_index[node_id]]
 
     def _link(self, tensor: torch.Tensor, target: str) -> None:
-        source = self._producers.get(tensor)  # type: ignore[no-untyped-call]  # torch leaves it untyped
+        source = self._producers.get(tensor)
         if source is not None and source != target and (source, target) not in self.edges:
             self.edges[source, target] = EdgeRecord(source, target, tensor_meta(tensor))
 
@@ -503,87 +519,3 @@ class Recorder(TorchFunctionMode):
         if used:
             attrs["parameters"] = ", ".join(used)
         return attrs
-
-
-def _tensors(args: tuple[object, ...], kwargs: Mapping[str, object] | None = None) -> list[torch.Tensor]:
-    """Return every tensor among ``args`` and then ``kwargs``' values, each once.
-
-    What :func:`iter_tensors` finds, without its generator walk for the flat calls that are
-    nearly all of them (~3 µs each).
-    """
-    found: dict[int, torch.Tensor] = {}
-    for value in (*args, *(kwargs.values() if kwargs else ())):
-        kind = type(value)
-        if isinstance(value, torch.Tensor):
-            found.setdefault(id(value), value)
-        elif kind not in _SCALARS and not (kind in (tuple, list) and all(type(v) in _SCALARS for v in value)):
-            return [t for _, t in iter_tensors((args, kwargs or {}))]  # nested structures: the full walk
-    return list(found.values())
-
-
-# argument types that hold no tensor
-_SCALARS = frozenset(
-    {
-        int,
-        float,
-        bool,
-        str,
-        type(None),
-        torch.dtype,
-        torch.device,
-        torch.memory_format,
-        torch.layout,
-        torch.Size,
-    }
-)
-
-
-def _own_work() -> AbstractContextManager[None]:
-    """Run our hooks' own tensor reads (``.shape``, ``._base``) past every torch-function handler.
-
-    With the recorder's mode on the stack, each such read would be dispatched to
-    ``__torch_function__`` (several microseconds each, thousands per trace) and would look like
-    the model's own call; a tensor subclass's handler would run our reads as user code.
-    (Inside ``__torch_function__`` itself the mode is already off the stack.)
-    """
-    return torch._C.DisableTorchFunction()  # noqa: SLF001  # the one switch torch offers for this
-
-
-@contextmanager
-def _spare_frames(error: Exception) -> Iterator[None]:
-    """After a RecursionError, lend the few frames that describing the failure takes.
-
-    The op that overflowed ran at the very limit, wherever the kernels' own depth put it;
-    recording it must not overflow again and lose the place that failed.
-    """
-    if not isinstance(error, RecursionError):
-        yield
-        return
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(limit + 100)
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(limit)
-
-
-def _safe_repr(module: nn.Module) -> str:
-    """Return the module's repr; one that raises must not fail a forward that runs fine without us."""
-    try:
-        return repr(module)
-    except Exception as error:  # noqa: BLE001  # any error of user code in __repr__/extra_repr
-        return f"{type(module).__name__}(<repr failed: {type(error).__name__}: {error}>)"
-
-
-def _is_in_place(name: str) -> bool:
-    return name == "setitem" or (name.endswith("_") and not name.startswith("_"))
-
-
-def _is_library_module(module: nn.Module) -> bool:
-    # a model that is itself a plain layer (nn.Linear) is one node; a model of its own making
-    # with no submodules is drawn from the functions its forward calls
-    return type(module).__module__.startswith("torch.nn.")
-
-
-def _is_leaf(module: nn.Module) -> bool:
-    return isinstance(module, LEAF_TYPES) or next(module.children(), None) is None

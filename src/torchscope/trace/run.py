@@ -26,6 +26,7 @@ import torch
 from torch import nn
 from torch.nn.parameter import is_lazy
 
+from torchscope import collector
 from torchscope.errors import TraceError
 from torchscope.trace.costing import CostCounter
 from torchscope.trace.estimates import Estimator
@@ -34,7 +35,8 @@ from torchscope.trace.inputs import SHAPE_SEED, Example
 from torchscope.trace.observe import Observer
 from torchscope.trace.ownership import module_infos
 from torchscope.trace.preserve import preserved
-from torchscope.trace.recorder import Failure, Recorder
+from torchscope.trace.recorder import Recorder
+from torchscope.trace.recorder_parts import Failure
 from torchscope.trace.records import GroupRecord, Trace
 from torchscope.trace.repeats import mark_repeats
 from torchscope.trace.step import trace_step
@@ -261,7 +263,12 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and four sw
     for name, tensor in call.named_tensors():
         recorder.add_input(name, tensor)
     estimator = _estimator(call, example, recorder) if estimate else None
-    with preserved(model, modules, train=train), _hooks(recorder), _recursion_headroom() as limit:
+    with (
+        preserved(model, modules, train=train),
+        _hooks(recorder),
+        _recursion_headroom() as limit,
+        _collector_paused_on_meta(device),
+    ):
         try:
             with recorder, CostCounter(recorder, estimator), _grad_mode(device):
                 output = torch.func.functional_call(
@@ -280,6 +287,11 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and four sw
     return _finish(recorder, model, modules, call, device, error=None, returned=output)
 
 
+def _collector_paused_on_meta(device: torch.device) -> contextlib.AbstractContextManager[None]:
+    """Pause the cyclic collector for a pass on meta; a pass on real tensors may make real garbage."""
+    return collector.paused() if device.type == "meta" else contextlib.nullcontext()
+
+
 def _estimator(call: Example, example: Example, recorder: Recorder) -> Estimator:
     """Make the estimator of a meta-only pass (see :mod:`.estimates`); it knows the inputs' values."""
     estimator = Estimator()
@@ -290,6 +302,7 @@ def _estimator(call: Example, example: Example, recorder: Recorder) -> Estimator
     return estimator
 
 
+@collector.paused()
 def _finish(  # noqa: PLR0913  # what the pass recorded and what it ran on
     recorder: Recorder,
     model: nn.Module,

@@ -11,6 +11,7 @@ answer with PyTorch's meta kernels over randomised arguments.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 Shape = tuple[int, ...]
 
@@ -107,3 +108,19 @@ def broadcasts_to(small: Shape, big: Shape) -> bool:
     if len(small) > len(big):
         return False
     return all(s in (1, b) for s, b in zip(reversed(small), reversed(big), strict=False))
+
+
+def reduced_dims(dim: object, rank: int) -> frozenset[int] | None:
+    """Return the dims a reduction over ``dim`` names: an int, or a non-empty list of distinct ints."""
+    if type(dim) is int:
+        named: Sequence[object] = (dim,)
+    elif type(dim) in (tuple, list) and dim:
+        named = cast("Sequence[object]", dim)
+    else:
+        return None
+    found: set[int] = set()
+    for d in named:
+        if type(d) is not int or not -rank <= d < rank or d % rank in found:
+            return None
+        found.add(d % rank)
+    return frozenset(found)

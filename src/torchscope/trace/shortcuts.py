@@ -68,6 +68,37 @@ def layout(x: torch.Tensor) -> tuple[int, ...] | None:
     return None
 
 
+def elementwise_layout(x: torch.Tensor) -> tuple[int, ...] | None:
+    """Return the strides an element-wise result of ``x`` alone gets, or None when unsure.
+
+    :func:`layout`'s; for a :func:`row_major` slice with gaps (``x[..., :n]``), row-major
+    strides of its own shape. A dense tensor with odd strides on its size-1 dims is left alone:
+    some kernels keep those strides and some do not.
+    """
+    strides = layout(x)
+    if strides is not None or not row_major(x):
+        return strides
+    shape = tuple(x.shape)
+    span = 1 + sum((size - 1) * stride for size, stride in zip(shape, x.stride(), strict=True))
+    return shapes.contiguous_strides(shape) if span > x.numel() else None
+
+
+def row_major(x: torch.Tensor) -> bool:
+    """Tell a tensor whose dims (those longer than one) have strictly falling positive strides.
+
+    Such a tensor (dense, or a slice of a dense one) gives PyTorch's element-wise kernels and
+    ``cat`` nothing to reorder: their results are contiguous.
+    """
+    previous = None
+    for size, stride in zip(x.shape, x.stride(), strict=True):
+        if size == 1:
+            continue
+        if stride < 1 or (previous is not None and stride >= previous):
+            return False
+        previous = stride
+    return True
+
+
 def bind(
     args: tuple[object, ...],
     kwargs: Mapping[str, object],
@@ -157,7 +188,7 @@ def _unary(op: Any, in_place: Any, names: tuple[str, ...] = ("input", "inplace")
         inplace = given.get("inplace", False)
         if inplace is True:
             return x, in_place, costs.cost_of(in_place, (x,), {}, x)
-        strides = layout(x)  # type: ignore[arg-type]
+        strides = elementwise_layout(x)  # type: ignore[arg-type]
         if inplace is not False or strides is None:
             return None
         out = empty(tuple(x.shape), x.dtype, strides)  # type: ignore[attr-defined]
@@ -317,14 +348,15 @@ def _activations() -> dict[object, Shortcut]:
     for func, name in with_inplace:
         table[func] = _unary(getattr(_aten, name).default, getattr(_aten, f"{name}_").default)
     plain_ones: tuple[tuple[object, str], ...] = (
-        (torch.sigmoid, "sigmoid"),
-        (torch.tanh, "tanh"),
-        (torch.relu, "relu"),
-    )
+        (torch.sigmoid, "sigmoid"), (torch.tanh, "tanh"), (torch.relu, "relu"), (torch.neg, "neg"),
+        (torch.rsqrt, "rsqrt"), (torch.sqrt, "sqrt"), (torch.exp, "exp"), (torch.cos, "cos"),
+        (torch.sin, "sin"),
+    )  # fmt: skip
     for func, name in plain_ones:
         one = _unary(getattr(_aten, name).default, None, names=("input",))
         table[func] = one
         table[getattr(torch.Tensor, name)] = one
+    table[torch.Tensor.__neg__] = table[torch.neg]
     table[F.gelu] = _unary(_aten.gelu.default, None, names=("input", "approximate"))
     return table
 

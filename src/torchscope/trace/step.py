@@ -26,7 +26,7 @@ from torch.nn.utils import stateless
 from torch.utils import _pytree as pytree
 from torch.utils.checkpoint import checkpoint
 
-from torchscope import costs
+from torchscope import collector, costs
 from torchscope.errors import TraceError
 from torchscope.trace.assumptions import ROUTERS
 from torchscope.trace.costing import Charges, CostCounter
@@ -108,6 +108,7 @@ class _Ignored:
         del func, cost, estimated
 
 
+@collector.paused()  # the step runs on meta and fake tensors only
 def trace_step(model: nn.Module, modules: Modules, example: Example, spec: Training) -> Trace:
     """Trace one training step of ``model`` on ``example`` (see the module docstring).
 

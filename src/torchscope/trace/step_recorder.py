@@ -49,7 +49,7 @@ class StepRecorder(Recorder):
             return tensor
         producer = self._made_by.get(tensor.untyped_storage())  # type: ignore[no-untyped-call]  # untyped in torch
         if producer is None:
-            producer = self._producers.get(tensor)  # type: ignore[no-untyped-call]  # untyped in torch
+            producer = self._producers.get(tensor)
         entry = self.log.saved(tensor, producer)
         if entry is not None:
             if producer is None:
