@@ -52,7 +52,7 @@ def test_the_timeline_in_lab_follows_and_drives_the_selection(page: Page, jupyte
     # hovering bn1's backward point lights bn1 in the diagram and its row in the table
     back = at(bn1_points[1])
     page.mouse.move(back["x"], back["y"] + 4)
-    page.wait_for_function("() => document.querySelector('.ts-diagram').torchscope.hovered() === 'bn1'")
+    page.wait_for_function("() => document.querySelector('.ts-diagram')?.torchscope?.hovered() === 'bn1'")
     expect(widget.locator('.ts-row[data-row-id="bn1"]')).to_have_class(re.compile(r"\bts-hovered\b"))
     # clicking it selects bn1, in the diagram and in the kernel
     page.mouse.click(back["x"], back["y"] + 4)

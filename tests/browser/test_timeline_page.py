@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 import torchscope as ts
 
-DIAGRAM = "document.querySelector('.ts-diagram').torchscope"
+DIAGRAM = "document.querySelector('.ts-diagram')?.torchscope"
 TIMELINE = "document.querySelector('.ts-timeline').torchscope"
 # the category colours and the selection's (js/styles.css: --ts-mem-*, --ts-accent's fallback)
 SAVED_RED = (0xE1, 0x57, 0x59)
@@ -75,21 +75,21 @@ def test_hovering_a_point_lights_its_node_and_a_click_selects_it(page: Page, tmp
     forward, backward = _points(payload, "bn1")
     at = page.evaluate(f"i => {TIMELINE}.at(i)", backward)
     page.mouse.move(at["x"], at["y"] + 4)
-    page.wait_for_function(f"() => {DIAGRAM}.hovered() === 'bn1'")
+    page.wait_for_function(f"() => {DIAGRAM}?.hovered() === 'bn1'")
     expect(page.locator('.ts-row[data-row-id="bn1"]')).to_have_class(re.compile(r"\bts-hovered\b"))
     assert "bn1 (backward)" in page.locator(".ts-timeline-readout").inner_text()
     # a node inside the folded layer1 lights the box that stands for it, and that box's row
     inner = _points(payload, "layer1.0.conv1")[0]
     at = page.evaluate(f"i => {TIMELINE}.at(i)", inner)
     page.mouse.move(at["x"], at["y"] + 4)
-    page.wait_for_function(f"() => {DIAGRAM}.hovered()?.startsWith('layer1')")
-    box = page.evaluate(f"() => {DIAGRAM}.box({DIAGRAM}.hovered())")
+    page.wait_for_function(f"() => {DIAGRAM}?.hovered()?.startsWith('layer1')")
+    box = page.evaluate(f"() => {DIAGRAM}.box({DIAGRAM}?.hovered())")
     assert box is not None, "the hovered box is drawn"
     expect(page.locator(f'.ts-row[data-row-id="{box["id"]}"]')).to_have_class(re.compile(r"\bts-hovered\b"))
 
     page.mouse.click(at["x"], at["y"] + 4)
     page.wait_for_function(
-        f"() => {DIAGRAM}.status() === 'ready' && {DIAGRAM}.scene().selected === 'layer1.0.conv1'"
+        f"() => {DIAGRAM}?.status() === 'ready' && {DIAGRAM}.scene().selected === 'layer1.0.conv1'"
     )
     assert page.locator(".ts-details-title").inner_text() == "Conv2d"
     assert page.evaluate(f"() => {TIMELINE}.marked()") == _points(payload, "layer1.0.conv1")

@@ -3,8 +3,9 @@
 Three public PyTorch mechanisms feed it:
 
 * global module forward pre/post hooks give the module-call hierarchy: every call of a module with
-  children opens a *group*; every call of a leaf module (no children, or one of :data:`~torchscope.trace.recorder_parts.LEAF_TYPES`)
-  becomes one *module node*, and nothing inside it is recorded separately;
+  children opens a *group*; every call of a leaf module (no children, or one of
+  :data:`~torchscope.trace.recorder_parts.LEAF_TYPES`) becomes one *module node*, and nothing
+  inside it is recorded separately;
 * a :class:`~torch.overrides.TorchFunctionMode` sees every torch function and tensor method called
   outside leaf modules (``torch.add``, ``+``, ``F.relu``, ``x.view``, ``x[0]``...): each call that
   returns a tensor becomes a *function node*. Calls that return no tensor (``size()``, ``dim()``,
