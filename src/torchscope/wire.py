@@ -89,6 +89,7 @@ class _Tables:
         }
 
 
+@collector.paused()
 def encode(document: schema.Payload) -> _Wire:
     """Return the compact wire (schema 2) of a valid ``document`` (schema 1).
 
@@ -97,11 +98,6 @@ def encode(document: schema.Payload) -> _Wire:
     SchemaError
         when the document's tree cannot be written once (see the module docstring).
     """
-    with collector.paused():
-        return _encode(document)
-
-
-def _encode(document: schema.Payload) -> _Wire:
     groups, nodes, edges = document["groups"], document["nodes"], document["edges"]
     n_groups = len(groups)
     number = {g["id"]: i for i, g in enumerate(groups)}
@@ -186,6 +182,7 @@ def _inputs_not_carried(nodes: Sequence[schema.Node], incoming: list[list[int]],
     return written
 
 
+@collector.paused()
 def decode(value: object) -> schema.Payload:
     """Return the document a wire of schema 1 or 2 carries, checked against the contract.
 
@@ -195,11 +192,6 @@ def decode(value: object) -> schema.Payload:
         naming the first field that is wrong and, for a schema-2 column, the member it belongs to
         (``nodes.kind[3] (node 'blocks.0.conv'): ...``).
     """
-    with collector.paused():
-        return _decode(value)
-
-
-def _decode(value: object) -> schema.Payload:
     if isinstance(value, Mapping) and value.get("schema") == WIRE_VERSION:
         checked = check_wire(value)
         tree = member_ids(checked)

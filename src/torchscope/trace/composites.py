@@ -38,9 +38,6 @@ class Charge(NamedTuple):
     estimated: Sequence[str]
 
 
-_Key = tuple[object, ...]
-
-
 class _Known(NamedTuple):
     shape: tuple[int, ...]
     strides: tuple[int, ...]
