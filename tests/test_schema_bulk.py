@@ -12,7 +12,7 @@ import pytest
 
 from big_payload import big_payload
 from breaks import apply_break
-from torchscope import schema, schema_bulk
+from torchscope import schema, schema_bulk, schema_validate
 
 ROOT = Path(__file__).resolve().parents[1]
 INVALID = json.loads((ROOT / "tests" / "golden" / "invalid_payloads.json").read_text())["cases"]
@@ -89,7 +89,7 @@ def test_a_node_the_per_item_checks_refuse_is_refused_in_bulk(field: str, value:
     if len(payload["nodes"][2]) != len(schema_bulk.PLAIN_NODE_KEYS):
         return  # no longer plain: the per-item checks see it whatever the bulk check says
     groups = {g["id"] for g in payload["groups"]}
-    if _refused(schema._check_node, payload["nodes"][2], "nodes[2]", groups, COLUMNS):  # noqa: SLF001
+    if _refused(schema_validate.check_node, payload["nodes"][2], "nodes[2]", groups, COLUMNS):
         assert not _nodes_hold(payload)
 
 
@@ -103,7 +103,7 @@ def test_an_edge_the_per_item_checks_refuse_is_refused_in_bulk(end: str, value: 
     else:
         edge[end] = copy.deepcopy(value)
     node_ids = {n["id"] for n in payload["nodes"]}
-    if _refused(schema._check_edge, edge, "edges[1]", node_ids):  # noqa: SLF001
+    if _refused(schema_validate._check_edge, edge, "edges[1]", node_ids):  # noqa: SLF001
         try:
             held = schema_bulk.edges_hold(payload["edges"], node_ids)
         except (KeyError, TypeError):

@@ -18,7 +18,7 @@ from operator import eq, itemgetter
 from typing import cast
 
 # the keys of a node with none of the optional fields (error, estimated, values): such nodes are
-# checked here in bulk, any other through schema._check_node (tests pin this to schema.Node)
+# checked here in bulk, any other through schema_validate.check_node (tests pin this to schema.Node)
 PLAIN_NODE_KEYS = frozenset(
     {"id", "kind", "op", "label", "parent", "module_path", "attrs", "repr", "inputs", "outputs", "stats"}
     | {"uncounted"}

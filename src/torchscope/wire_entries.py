@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from torchscope import schema
+from torchscope import schema_validate
 from torchscope.schema_checks import SchemaError, mapping, sequence
 from torchscope.schema_step import check_step
 
@@ -28,25 +28,25 @@ def check_entries(wire: Mapping[str, Any], ids: Sequence[str]) -> None:
     SchemaError
         naming the first field that is wrong, its position and the member it belongs to.
     """
-    schema._check_model(wire["model"])  # noqa: SLF001  # the document's own checks, shared
-    columns = schema._check_columns(wire["columns"])  # noqa: SLF001
+    schema_validate.check_model(wire["model"])  # the document's own checks, shared
+    columns = schema_validate.check_columns(wire["columns"])
     n_groups = len(wire["groups"]["name"])
 
     def who(member: int) -> str:
         return f" ({'group' if member < n_groups else 'node'} {ids[member]!r})"
 
     _check_unique(ids, n_groups)
-    schema._check_origin(wire["model"], set(ids[n_groups:]))  # noqa: SLF001
+    schema_validate.check_origin(wire["model"], set(ids[n_groups:]))
     for t, (shape, _) in enumerate(wire["types"]):
-        schema._shape(shape, f"types[{t}][0]")  # noqa: SLF001
+        schema_validate.check_shape(shape, f"types[{t}][0]")
 
     _check_nodes(wire["nodes"], columns, lambda i: who(n_groups + i))
     _check_groups(wire["groups"], columns, who)
-    schema._stats(wire.get("totals"), columns, "totals")  # noqa: SLF001
+    schema_validate.check_stats(wire.get("totals"), columns, "totals")
     if "step" in wire:
         check_step(wire["step"], len(wire["nodes"]["name"]))
     if "diff" in wire:
-        schema._check_diff(wire["diff"], set(ids), columns)  # noqa: SLF001
+        schema_validate.check_diff(wire["diff"], set(ids), columns)
 
 
 def _check_unique(ids: Sequence[str], n_groups: int) -> None:
@@ -64,7 +64,7 @@ def _check_nodes(nodes: Mapping[str, Any], columns: dict[str, str], node: Callab
     for field in ("uncounted", "estimated"):
         _sparse_lists(nodes[field], f"nodes.{field}", node)
     for i, values in nodes["values"].items():
-        schema._check_node_values(values, f"nodes[{i}].values")  # noqa: SLF001
+        schema_validate.check_node_values(values, f"nodes[{i}].values")
     _check_stat_columns(nodes["stats"], columns, "nodes", node, shapes=True)
 
 
@@ -123,7 +123,7 @@ def _check_values(values: Sequence[object], kind: str, at: str, who: Callable[[i
             continue
         if kind == "shape":
             for j, shape in enumerate(sequence(value, f"{at}[{i}]")):
-                schema._shape(shape, f"{at}[{i}][{j}]")  # noqa: SLF001
+                schema_validate.check_shape(shape, f"{at}[{i}][{j}]")
             continue
         wanted = "a string" if kind == "text" else "a number"
         if isinstance(value, str) if kind == "text" else _number(value):
