@@ -55,6 +55,41 @@ def test_every_module_peak_matches_the_stock_memtracker() -> None:
         assert ours[name][1] == snapshots, name
 
 
+def _stock_peak_through(phases: int) -> dict[str, int]:
+    """The stock MemTracker's peak over the first ``phases`` phases of one real CPU step of ``_nested``."""
+    model = _nested()
+    optimizer = torch.optim.AdamW(model.parameters(), foreach=False)
+    tracker = MemTracker()
+    tracker.track_external(model, optimizer)
+    with tracker:
+        loss = model(torch.randn(16, 32)).square().mean()
+        if phases > 1:
+            loss.backward()
+        if phases > 2:
+            optimizer.step()
+    peak = tracker.get_tracker_snapshot("peak")[torch.device("cpu")]
+    return {str(getattr(k, "value", k)): v for k, v in peak.items()}
+
+
+def test_each_phase_peak_is_the_stock_peak_up_to_its_end() -> None:
+    model = _nested()
+    optimizer = torch.optim.AdamW(model.parameters(), foreach=False)
+    tracker = trackers.RunningMemTracker()
+    tracker.track_external(model, optimizer)
+    with tracker:
+        loss = model(torch.randn(16, 32)).square().mean()
+        tracker.phase = "backward"
+        loss.backward()
+        tracker.phase = "optimizer"
+        optimizer.step()
+    phases = [tracker.phase_peak(p, torch.device("cpu")) for p in ("forward", "backward", "optimizer")]
+    stock = [_stock_peak_through(n) for n in (1, 2, 3)]
+    assert stock[0]["Total"] < stock[1]["Total"] < stock[2]["Total"]  # each phase adds a new peak
+    for n in range(3):
+        so_far = max(phases[: n + 1], key=lambda snap: snap["Total"])  # type: ignore[arg-type, return-value]
+        assert so_far == stock[n], n
+
+
 class _Layers(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -68,15 +103,23 @@ class _Layers(nn.Module):
         return x
 
 
+class _StockFSDP(trackers.PhasePeaks, FSDPMemTracker):  # type: ignore[misc]
+    """The stock tracker, which only learns to keep each phase's peak beside its own."""
+
+
+class _Stock(trackers.PhasePeaks, MemTracker):  # type: ignore[misc]
+    """The same for the stock MemTracker."""
+
+
 @pytest.mark.parametrize(
     ("parallel", "stock_name", "stock"),
     [
-        (torchscope.FSDP(4), "RunningFSDPMemTracker", FSDPMemTracker),
-        (torchscope.FSDP(3, reshard_after_forward=False), "RunningFSDPMemTracker", FSDPMemTracker),
+        (torchscope.FSDP(4), "RunningFSDPMemTracker", _StockFSDP),
+        (torchscope.FSDP(3, reshard_after_forward=False), "RunningFSDPMemTracker", _StockFSDP),
         (
             torchscope.TP(2, plan={"layers.*.0": "colwise", "layers.*.2": "rowwise"}),
             "RunningMemTracker",
-            MemTracker,
+            _Stock,
         ),
     ],
 )
@@ -94,9 +137,9 @@ def test_a_parallel_pass_reads_as_under_the_stock_tracker(
     example = Example((torch.randn(8, 64),), {})
     spec = torchscope.Training(precision="bf16-mixed")
     _cold_dtensor()
-    ours = trace_parallel(_Layers(), example, spec, parallel)
+    ours = trace_parallel(_Layers(), example, spec, parallel, groups=[])
     monkeypatch.setattr(trackers, stock_name, stock)
-    theirs = trace_parallel(_Layers(), example, spec, parallel)
+    theirs = trace_parallel(_Layers(), example, spec, parallel, groups=[])
     assert ours.peak_bytes > ours.param_bytes > 0
     assert (ours.peak_bytes, ours.peak_split) == (theirs.peak_bytes, theirs.peak_split)
 

@@ -124,7 +124,7 @@ def trace(  # noqa: PLR0913  # the documented API: a model, its inputs and nine 
     traced = trace_model(model, example, device, train=train, measure=measure, training=step, values=values)
     traced.hardware = hw
     if parallel is not None and step is not None:
-        traced.parallel = trace_parallel(model, example, step, parallel)
+        traced.parallel = trace_parallel(model, example, step, parallel, traced.groups)
     return ModelGraph(traced)
 
 

@@ -21,12 +21,15 @@ if TYPE_CHECKING:
     from torch.distributed.tensor.parallel import ParallelStyle
 
     from torchscope.trace.inputs import Example
+    from torchscope.trace.records import GroupRecord
     from torchscope.training import Training
 
 
-def _check_world(kind: str, world_size: object) -> None:
+def _check_world(kind: str, world_size: object, extend_repeats: object) -> None:
     if isinstance(world_size, bool) or not isinstance(world_size, int) or world_size < 1:
         raise ValueError(f"{kind}(world_size={world_size!r}): a positive number of ranks")
+    if not isinstance(extend_repeats, bool):
+        raise TypeError(f"{kind}(extend_repeats={extend_repeats!r}): True or False")
 
 
 @dataclass(frozen=True)
@@ -36,9 +39,12 @@ class FSDP:
     world_size: int
     blocks: Sequence[str] = field(default_factory=tuple)
     reshard_after_forward: bool = True
+    # a deep stack of alike blocks measured on 3, 4 and 5 of them and extended, exactly where
+    # every figure is linear (see torchscope.trace.stacks); False runs the whole stack
+    extend_repeats: bool = True
 
     def __post_init__(self) -> None:
-        _check_world("FSDP", self.world_size)
+        _check_world("FSDP", self.world_size, self.extend_repeats)
         if isinstance(self.blocks, str):
             raise TypeError(f"FSDP(blocks={self.blocks!r}) takes a list of module paths or class names")
 
@@ -53,9 +59,10 @@ class TP:
 
     world_size: int
     plan: Mapping[str, str | ParallelStyle] | None = None
+    extend_repeats: bool = True  # as FSDP's
 
     def __post_init__(self) -> None:
-        _check_world("TP", self.world_size)
+        _check_world("TP", self.world_size, self.extend_repeats)
         if self.plan is not None and not isinstance(self.plan, Mapping):
             raise TypeError(f"TP(plan={self.plan!r}) takes a dict of module paths to styles")
 
@@ -79,18 +86,26 @@ class RankRecord:
     reduce_scatter_bytes: dict[str, int] = field(default_factory=dict)  # ... and reduce-scattered
     collective_bytes: dict[str, int] = field(default_factory=dict)  # TP: module path → bytes sent
     replicated: list[str] = field(default_factory=list)  # TP: the model plan's entries left whole
+    # the stack measured on short replicas and extended, and their lengths ("" and (): all of it ran)
+    stack: str = ""
+    measured_lengths: tuple[int, ...] = ()
 
 
 @collector.paused()  # the step runs on fake tensors only
-def trace_parallel(model: nn.Module, example: Example, spec: Training, parallel: Parallel) -> RankRecord:
-    """Run the step on the fake process group under ``parallel``; one rank's figures."""
+def trace_parallel(
+    model: nn.Module, example: Example, spec: Training, parallel: Parallel, groups: Sequence[GroupRecord]
+) -> RankRecord:
+    """Run the step on the fake process group under ``parallel``; one rank's figures.
+
+    ``groups`` are the forward trace's, which tell repeated blocks (see :mod:`torchscope.trace.stacks`).
+    """
     if isinstance(parallel, FSDP):
         from torchscope.trace.fsdp import trace_fsdp  # noqa: PLC0415  # distributed imports are heavy
 
-        return trace_fsdp(model, example, spec, parallel)
+        return trace_fsdp(model, example, spec, parallel, groups)
     from torchscope.trace.tensor_parallel import trace_tp  # noqa: PLC0415
 
-    return trace_tp(model, example, spec, parallel)
+    return trace_tp(model, example, spec, parallel, groups)
 
 
 FSDP_COLUMNS: list[schema.Column] = [

@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import copy
 import random
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
 from torchscope.trace.inputs import Example
+from torchscope.trace.stacks import Figures
 from torchscope.trace.step_state import first_state
 from torchscope.training import Training
 
 if TYPE_CHECKING:
     from torch.distributed.device_mesh import DeviceMesh
+
+    from torchscope.trace.trackers import PhasePeaks
+
+PHASES = ("forward", "backward", "optimizer")  # in the order a step runs them (see run_step)
 
 
 @contextmanager
@@ -48,8 +53,11 @@ def fake_world(world_size: int, strategy: str) -> Iterator[DeviceMesh]:
             random.setstate(python_rng)
 
 
-def meta_copy(model: nn.Module, dtype: torch.dtype) -> nn.Module:
-    """Return a deep copy whose parameters (in ``dtype``) and buffers are meta tensors: no value is copied."""
+def meta_copy(model: nn.Module, dtype: torch.dtype, keep: tuple[str, int] | None = None) -> nn.Module:
+    """Return a deep copy whose parameters (in ``dtype``) and buffers are meta tensors: no value is copied.
+
+    ``keep=(path, n)``: the ``ModuleList`` at ``path`` keeps only its first ``n`` members.
+    """
     memo: dict[int, object] = {}
     for p in model.parameters():
         kind = dtype if p.is_floating_point() else p.dtype
@@ -58,6 +66,11 @@ def meta_copy(model: nn.Module, dtype: torch.dtype) -> nn.Module:
         )
     for b in model.buffers():
         memo[id(b)] = torch.empty_like(b, device="meta")
+    if keep is not None:
+        stack = model.get_submodule(keep[0])
+        if not isinstance(stack, nn.ModuleList):
+            raise TypeError(f"meta_copy(keep=...): {keep[0]!r} is a {type(stack).__name__}, not a ModuleList")
+        memo[id(stack)] = nn.ModuleList([copy.deepcopy(m, memo) for m in list(stack)[: keep[1]]])
     return copy.deepcopy(model, memo)
 
 
@@ -83,19 +96,28 @@ def build_optimizer(spec: Training, params: Sequence[torch.Tensor]) -> torch.opt
     return optimizer
 
 
-def run_step(
+def run_step(  # noqa: PLR0913  # what runs, on what, and the two contexts it may run under
     model: nn.Module,
     spec: Training,
     optimizer: torch.optim.Optimizer | None,
     call: Example,
+    *,
     autocast: AbstractContextManager[object] | None = None,
+    tracker: PhasePeaks | None = None,
 ) -> None:
-    """Run one forward (under ``autocast`` if given), the backward from the spec's loss, the step."""
+    """Run one forward (under ``autocast`` if given), the backward from the spec's loss, the step.
+
+    A ``tracker`` is told each phase as it starts.
+    """
     with autocast or nullcontext():
         out = model(*call.args, **call.kwargs)
         loss = loss_of(out, spec)
+    if tracker is not None:
+        tracker.phase = "backward"
     loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch
     if optimizer is not None:
+        if tracker is not None:
+            tracker.phase = "optimizer"
         optimizer.step()
 
 
@@ -127,10 +149,16 @@ def local_bytes(tensors: Sequence[torch.Tensor]) -> int:
     return total
 
 
-def snapshot_split(snapshot: Mapping[Any, int]) -> tuple[int, dict[str, int]]:
-    """Return a memory tracker's peak snapshot as (total, {category name: bytes})."""
-    split = {str(getattr(k, "value", k)): int(v) for k, v in snapshot.items() if str(k) != "Total"}
-    return int(snapshot["Total"]), split
+def step_figures(
+    tracker: PhasePeaks,
+    params: Sequence[torch.Tensor],
+    optimizer: torch.optim.Optimizer | None,
+    by_module: dict[str, dict[str, int]],
+) -> Figures:
+    """Return what a step measured: the rank's state, each phase's peak, the per-module figures."""
+    device = torch.device("cpu")
+    phases = {name: snap for name in PHASES if (snap := tracker.phase_peak(name, device)) is not None}
+    return Figures(state=rank_state(params, optimizer), phases=phases, by_module=by_module)
 
 
 def itemsize(dtype: torch.dtype) -> int:

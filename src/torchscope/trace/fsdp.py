@@ -10,6 +10,8 @@ The replica's blocks and then its root are wrapped with ``fully_shard`` over the
   same in the reduce dtype).
 
 The blocks are the members of every ``nn.ModuleList`` unless named (module paths or class names).
+A deep stack of alike blocks is measured on three short replicas and extended exactly
+(:mod:`~torchscope.trace.stacks`).
 """
 
 from __future__ import annotations
@@ -26,62 +28,54 @@ from torchscope.trace.fake_world import (
     itemsize,
     main_dtype,
     meta_copy,
-    rank_state,
     run_step,
-    snapshot_split,
+    step_figures,
 )
 from torchscope.trace.inputs import Example
+from torchscope.trace.stacks import Figures, alike_stack, measured, treated_alike
 from torchscope.training import Training
 
 if TYPE_CHECKING:
+    from torch.distributed.fsdp import MixedPrecisionPolicy
+
     from torchscope.parallel import FSDP, RankRecord
+    from torchscope.trace.records import GroupRecord
 
 
-def trace_fsdp(model: nn.Module, example: Example, spec: Training, fsdp: FSDP) -> RankRecord:
-    """Run one FSDP2 step of a meta copy of ``model`` on the fake process group; one rank's figures."""
-    from torch._subclasses.fake_tensor import FakeTensorMode  # noqa: PLC0415  # heavy, and only here
-    from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard  # noqa: PLC0415
+def trace_fsdp(
+    model: nn.Module, example: Example, spec: Training, fsdp: FSDP, groups: Sequence[GroupRecord]
+) -> RankRecord:
+    """Run one FSDP2 step of a meta copy of ``model`` on the fake process group; one rank's figures.
+
+    ``groups`` are the forward trace's: with them, a stack of alike blocks is measured on three
+    short replicas and extended (see :mod:`~torchscope.trace.stacks`).
+    """
+    from torch.distributed.fsdp import MixedPrecisionPolicy  # noqa: PLC0415  # heavy, and only here
+
+    from torchscope.parallel import RankRecord  # noqa: PLC0415  # the record is the spec's module's
+
+    blocks = _blocks(model, fsdp.blocks)
+    stack = alike_stack(model, groups) if fsdp.extend_repeats else None
+    if stack is not None and not treated_alike(stack, blocks):
+        stack = None
 
     dtype = main_dtype(model)
     param_dtype, compute_dtype = spec.param_dtype(dtype), spec.compute_dtype(dtype)
-    replica = meta_copy(model, param_dtype)
-    blocks = _blocks(replica, fsdp.blocks)
     policy = (
         MixedPrecisionPolicy(param_dtype=compute_dtype, reduce_dtype=torch.float32)
         if param_dtype != compute_dtype
         else MixedPrecisionPolicy()
     )
-    with fake_world(fsdp.world_size, "FSDP") as mesh:
-        # sharded while meta (PyTorch's own order: fully_shard, then to_empty), where cutting a
-        # parameter into world_size chunks is free; under FakeTensorMode each chunk is a fake tensor
-        for path in blocks:
-            fully_shard(
-                replica.get_submodule(path),
-                mesh=mesh,
-                mp_policy=policy,
-                reshard_after_forward=fsdp.reshard_after_forward,
-            )
-        fully_shard(replica, mesh=mesh, mp_policy=policy)
-        with FakeTensorMode(allow_non_fake_inputs=True):
-            return _step(replica, example, spec, fsdp, blocks)
 
+    def measure(keep: int | None) -> Figures:
+        short = None if stack is None or keep is None else (stack.path, keep)
+        return _measure(
+            meta_copy(model, param_dtype, short), example, spec, fsdp=fsdp, blocks=blocks, policy=policy
+        )
 
-def _step(replica: nn.Module, example: Example, spec: Training, fsdp: FSDP, blocks: list[str]) -> RankRecord:
-    """Materialise the sharded replica as fake tensors, run the step under the tracker; the record."""
-    from torchscope.parallel import RankRecord  # noqa: PLC0415  # the record is the spec's module's
-    from torchscope.trace.trackers import RunningFSDPMemTracker, untracked_propagation  # noqa: PLC0415
-
-    replica.to_empty(device="cpu")
-    params = [p for p in replica.parameters() if p.requires_grad]
-    optimizer = build_optimizer(spec, params)
-    call = example.to(torch.device("cpu"))
-    tracker = RunningFSDPMemTracker(replica, optimizer)
-    tracker.track_inputs(call.args)
-    with tracker, untracked_propagation(tracker):
-        run_step(replica, spec, optimizer, call)
-    peak, split = snapshot_split(tracker.get_tracker_snapshot("peak")[torch.device("cpu")])
-    gathered, scattered = _collectives(replica, blocks)
-    sharded, grads, state = rank_state(params, optimizer)
+    figures, lengths = measured(stack, measure)
+    peak, split = figures.peak()
+    sharded, grads, state = figures.state
     return RankRecord(
         strategy="FSDP",
         world_size=fsdp.world_size,
@@ -91,9 +85,57 @@ def _step(replica: nn.Module, example: Example, spec: Training, fsdp: FSDP, bloc
         peak_bytes=peak,
         peak_split=split,
         blocks=blocks,
-        all_gather_bytes=gathered,
-        reduce_scatter_bytes=scattered,
+        all_gather_bytes=figures.by_module["all_gather"],
+        reduce_scatter_bytes=figures.by_module["reduce_scatter"],
+        stack=stack.path if stack is not None and lengths else "",
+        measured_lengths=lengths,
     )
+
+
+def _measure(  # noqa: PLR0913  # the replica, its inputs, the two specs, what to wrap and how
+    replica: nn.Module,
+    example: Example,
+    spec: Training,
+    *,
+    fsdp: FSDP,
+    blocks: list[str],
+    policy: MixedPrecisionPolicy,
+) -> Figures:
+    """Wrap the replica's blocks (those it holds) and root with ``fully_shard``; run the step."""
+    from torch._subclasses.fake_tensor import FakeTensorMode  # noqa: PLC0415  # heavy, and only here
+    from torch.distributed.fsdp import fully_shard  # noqa: PLC0415
+
+    held = {path for path, _ in replica.named_modules()}
+    wrapped = [b for b in blocks if b in held]
+    with fake_world(fsdp.world_size, "FSDP") as mesh:
+        # sharded while meta (PyTorch's own order: fully_shard, then to_empty), where cutting a
+        # parameter into world_size chunks is free; under FakeTensorMode each chunk is a fake tensor
+        for path in wrapped:
+            fully_shard(
+                replica.get_submodule(path),
+                mesh=mesh,
+                mp_policy=policy,
+                reshard_after_forward=fsdp.reshard_after_forward,
+            )
+        fully_shard(replica, mesh=mesh, mp_policy=policy)
+        with FakeTensorMode(allow_non_fake_inputs=True):
+            return _step(replica, example, spec, wrapped)
+
+
+def _step(replica: nn.Module, example: Example, spec: Training, blocks: list[str]) -> Figures:
+    """Materialise the sharded replica as fake tensors, run the step under the tracker; its figures."""
+    from torchscope.trace.trackers import RunningFSDPMemTracker, untracked_propagation  # noqa: PLC0415
+
+    replica.to_empty(device="cpu")
+    params = [p for p in replica.parameters() if p.requires_grad]
+    optimizer = build_optimizer(spec, params)
+    call = example.to(torch.device("cpu"))
+    tracker = RunningFSDPMemTracker(replica, optimizer)
+    tracker.track_inputs(call.args)
+    with tracker, untracked_propagation(tracker):
+        run_step(replica, spec, optimizer, call, tracker=tracker)
+    gathered, scattered = _collectives(replica, blocks)
+    return step_figures(tracker, params, optimizer, {"all_gather": gathered, "reduce_scatter": scattered})
 
 
 def _blocks(model: nn.Module, names: Sequence[str]) -> list[str]:

@@ -11,7 +11,8 @@ and the record says which.
 The step runs under ``torch.distributed._tools.mem_tracker.MemTracker`` (the per-rank peak and
 its split) and a ``CommDebugMode`` that also adds up the bytes handed to each collective, charged
 to the module that issued it: a row-wise layer's all-reduce of its output in the forward, a
-column-wise layer's all-reduce of its input's gradient in the backward.
+column-wise layer's all-reduce of its input's gradient in the backward. A deep stack of alike
+blocks is measured on three short replicas and extended exactly (:mod:`~torchscope.trace.stacks`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import fnmatch
 import warnings
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
@@ -34,67 +35,87 @@ from torchscope.trace.fake_world import (
     fake_world,
     main_dtype,
     meta_copy,
-    rank_state,
     run_step,
-    snapshot_split,
+    step_figures,
 )
 from torchscope.trace.inputs import Example
+from torchscope.trace.stacks import Figures, alike_stack, measured, treated_alike
 from torchscope.training import Training
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from torchscope.parallel import TP, RankRecord
+    from torchscope.trace.records import GroupRecord
 
 STYLES: dict[str, type[ParallelStyle]] = {"colwise": ColwiseParallel, "rowwise": RowwiseParallel}
 
 
-def trace_tp(model: nn.Module, example: Example, spec: Training, tp: TP) -> RankRecord:
-    """Run one tensor-parallel step of a meta copy of ``model`` on the fake process group."""
-    from torch._subclasses.fake_tensor import FakeTensorMode  # noqa: PLC0415  # heavy, and only here
-    from torch.distributed.tensor.parallel import parallelize_module  # noqa: PLC0415
+def trace_tp(
+    model: nn.Module, example: Example, spec: Training, tp: TP, groups: Sequence[GroupRecord]
+) -> RankRecord:
+    """Run one tensor-parallel step of a meta copy of ``model`` on the fake process group.
 
+    ``groups`` are the forward trace's: with them, a stack of alike blocks is measured on three
+    short replicas and extended (see :mod:`~torchscope.trace.stacks`).
+    """
     from torchscope.parallel import RankRecord  # noqa: PLC0415  # the record is the spec's module's
 
     plan, replicated = resolve_plan(model, tp.plan)
-    dtype = main_dtype(model)
-    param_dtype, compute_dtype = spec.param_dtype(dtype), spec.compute_dtype(dtype)
-    replica = meta_copy(model, param_dtype)
+    split_modules = matched_modules(model, plan)
+    stack = alike_stack(model, groups) if tp.extend_repeats else None
+    if stack is not None and not treated_alike(stack, split_modules):
+        stack = None
+    param_dtype = spec.param_dtype(main_dtype(model))
+
+    def measure(keep: int | None) -> Figures:
+        short = None if stack is None or keep is None else (stack.path, keep)
+        return _split_step(meta_copy(model, param_dtype, short), example, spec, tp, plan)
+
+    figures, lengths = measured(stack, measure)
+    peak, split = figures.peak()
+    return RankRecord(
+        strategy="TP",
+        world_size=tp.world_size,
+        param_bytes=figures.state[0],
+        grad_bytes=figures.state[1],
+        optimizer_bytes=figures.state[2],
+        peak_bytes=peak,
+        peak_split=split,
+        blocks=split_modules,
+        collective_bytes=figures.by_module["collectives"],
+        replicated=replicated,
+        stack=stack.path if stack is not None and lengths else "",
+        measured_lengths=lengths,
+    )
+
+
+def _split_step(
+    replica: nn.Module, example: Example, spec: Training, tp: TP, plan: Mapping[str, str | ParallelStyle]
+) -> Figures:
+    """Split the replica by the plan (its keys matched against the replica), then run its step."""
+    from torch._subclasses.fake_tensor import FakeTensorMode  # noqa: PLC0415  # heavy, and only here
+    from torch.distributed.tensor.parallel import parallelize_module  # noqa: PLC0415
+
+    param_dtype = main_dtype(replica)
+    compute_dtype = spec.compute_dtype(param_dtype)
     # mixed precision without FSDP's policy is autocast's: ops compute on casts of the fp32 masters
     mixed = torch.autocast("cpu", dtype=compute_dtype, enabled=param_dtype != compute_dtype)
-    split_modules = matched_modules(replica, plan)
     with fake_world(tp.world_size, "TP") as mesh:
         # split while meta, where distributing a weight is free; then materialised as fake tensors
         parallelize_module(replica, mesh, {path: _style(style) for path, style in plan.items()})
         with FakeTensorMode(allow_non_fake_inputs=True):
             replica.to_empty(device="cpu")
             try:
-                step = _measure(replica, example, spec, mixed)
+                return _measure(replica, example, spec, mixed)
             except (RuntimeError, ValueError) as error:
                 raise ValueError(
                     f"TP(world_size={tp.world_size}): the step failed once split by the plan "
-                    f"({len(split_modules)} modules split): {type(error).__name__}: {error}"
+                    f"({len(matched_modules(replica, plan))} modules split): {type(error).__name__}: {error}"
                 ) from error
-    return RankRecord(
-        strategy="TP",
-        world_size=tp.world_size,
-        param_bytes=step.state[0],
-        grad_bytes=step.state[1],
-        optimizer_bytes=step.state[2],
-        peak_bytes=step.peak,
-        peak_split=step.split,
-        blocks=split_modules,
-        collective_bytes=step.collectives,
-        replicated=replicated,
-    )
 
 
-class _Measured(NamedTuple):
-    peak: int
-    split: dict[str, int]
-    state: tuple[int, int, int]  # the rank's parameter, gradient and optimizer-state bytes
-    collectives: dict[str, int]
-
-
-def _measure(replica: nn.Module, example: Example, spec: Training, mixed: torch.autocast) -> _Measured:
+def _measure(replica: nn.Module, example: Example, spec: Training, mixed: torch.autocast) -> Figures:
     """Run the split replica's step under the memory tracker and the collective counter."""
     from torchscope.trace.trackers import RunningMemTracker, untracked_propagation  # noqa: PLC0415
 
@@ -107,9 +128,8 @@ def _measure(replica: nn.Module, example: Example, spec: Training, mixed: torch.
     with tracker, untracked_propagation(tracker), talk, warnings.catch_warnings():
         # the trackers' module hooks cannot reach into a transformers ModelOutput: nothing lost
         warnings.filterwarnings("ignore", "For backward hooks to be called", UserWarning)
-        run_step(replica, spec, optimizer, call, autocast=mixed)
-    peak, split = snapshot_split(tracker.get_tracker_snapshot("peak")[torch.device("cpu")])
-    return _Measured(peak, split, rank_state(params, optimizer), dict(talk.bytes))
+        run_step(replica, spec, optimizer, call, autocast=mixed, tracker=tracker)
+    return step_figures(tracker, params, optimizer, {"collectives": dict(talk.bytes)})
 
 
 def resolve_plan(

@@ -5,6 +5,9 @@
   parents``), so a step costs ops × modules: quadratic in depth. The running modules change only
   at module boundaries, so :class:`ActivePeaks` keeps their statistics in a list, rebuilt by the
   same rule only when the set of running modules or the number of tracked ones has changed.
+* **Phases.** Beside the step's peak, :class:`PhasePeaks` keeps each phase's own (``phase`` is
+  set by whoever runs the step: forward, backward, optimizer), by the same rule, so that the peak
+  of a short replica can be extended phase by phase (:mod:`~torchscope.trace.stacks`).
 * **Shape propagation.** The first time DTensor meets an op signature, it works out the output's
   shape by running the op on fake tensors of the *global* shapes (then caches the answer). Under a
   tracker those tensors count as the rank's memory: an unsharded copy of a weight in the middle of
@@ -74,12 +77,45 @@ class ActivePeaks:
                 self._peak_mem_snap[device] = deepcopy(snap)
 
 
-class RunningMemTracker(ActivePeaks, MemTracker):  # type: ignore[no-untyped-call]  # torch leaves it untyped
-    """``MemTracker`` with :class:`ActivePeaks`' peak update."""
+class PhasePeaks:
+    """Mixin for a ``MemTracker``: beside the step's peak, each phase's own, by the same rule.
+
+    Whoever runs the step sets :attr:`phase` as each phase starts (see ``fake_world.run_step``).
+    """
+
+    phase = "forward"
+
+    _depth: int
+    _curr_mem_snap: dict[Any, dict[Any, int]]
+    _peak_mem_snap: dict[Any, dict[Any, int]]
+
+    def __enter__(self) -> Any:  # noqa: ANN401  # the tracker itself
+        entered = super().__enter__()  # type: ignore[misc]  # the tracker's
+        if self._depth == 1:  # the snapshot taken on entry is the first instant of the first phase
+            self.phase_peaks: dict[str, dict[Any, dict[Any, int]]] = {
+                self.phase: deepcopy(self._peak_mem_snap)
+            }
+        return entered
+
+    def phase_peak(self, phase: str, device: Any) -> dict[str, int] | None:  # noqa: ANN401  # torch.device
+        """Return ``phase``'s peak snapshot on ``device`` (category name → bytes, with ``"Total"``)."""
+        snap = self.phase_peaks.get(phase, {}).get(device)
+        return None if snap is None else {str(getattr(k, "value", k)): int(v) for k, v in snap.items()}
+
+    def _update_peak_stats(self, peak_state: Any) -> None:  # noqa: ANN401  # the tracker's state enum
+        super()._update_peak_stats(peak_state)  # type: ignore[misc]  # the tracker's
+        phase = self.phase_peaks.setdefault(self.phase, {})
+        for device, snap in self._curr_mem_snap.items():
+            if device not in phase or phase[device][_TOTAL] < snap[_TOTAL]:
+                phase[device] = deepcopy(snap)
 
 
-class RunningFSDPMemTracker(ActivePeaks, FSDPMemTracker):  # type: ignore[no-untyped-call]  # torch leaves it untyped
-    """``FSDPMemTracker`` with :class:`ActivePeaks`' peak update."""
+class RunningMemTracker(PhasePeaks, ActivePeaks, MemTracker):  # type: ignore[no-untyped-call]  # torch leaves it untyped
+    """``MemTracker`` with :class:`ActivePeaks`' peak update and :class:`PhasePeaks`."""
+
+
+class RunningFSDPMemTracker(PhasePeaks, ActivePeaks, FSDPMemTracker):  # type: ignore[no-untyped-call]  # torch leaves it untyped
+    """``FSDPMemTracker`` with :class:`ActivePeaks`' peak update and :class:`PhasePeaks`."""
 
 
 @contextmanager
