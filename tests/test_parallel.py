@@ -114,3 +114,34 @@ def test_bad_parallel_specs() -> None:
         torchscope.trace(_Blocks(), [8, 64], parallel=torchscope.FSDP(2, blocks=["nope"]))
     with pytest.raises(TypeError, match=r"parallel must be a torchscope\.FSDP"):
         torchscope.trace(_Blocks(), [8, 64], parallel=64)  # type: ignore[arg-type]
+
+
+_TP_PLAN = {"layers.*.0": "colwise", "layers.*.2": "rowwise"}
+_WRAPPED_TP_PLAN = {k.replace("*.", "*._checkpoint_wrapped_module."): v for k, v in _TP_PLAN.items()}
+
+
+@pytest.mark.parametrize(
+    ("parallel", "wrapped_parallel"),
+    [
+        (torchscope.FSDP(4), torchscope.FSDP(4)),
+        (torchscope.TP(2, plan=_TP_PLAN), torchscope.TP(2, plan=_WRAPPED_TP_PLAN)),
+    ],
+    ids=["fsdp", "tp"],
+)
+def test_checkpointed_blocks_read_as_blocks_in_pytorchs_own_checkpoint_wrapper(
+    parallel: torchscope.FSDP | torchscope.TP, wrapped_parallel: torchscope.FSDP | torchscope.TP
+) -> None:
+    from torch.distributed.algorithms._checkpoint.checkpoint_wrapper import apply_activation_checkpointing
+
+    spec = torchscope.Training(activation_checkpointing=["Sequential"])
+    shape = [256, 64]  # activations (192 KB a block) outweigh the parameters: the peak is in the backward
+    ours = torchscope.trace(_Blocks(), shape, training=spec, parallel=parallel).trace.parallel
+    wrapped = _Blocks()
+    apply_activation_checkpointing(wrapped, check_fn=lambda m: isinstance(m, nn.Sequential))
+    theirs = torchscope.trace(wrapped, shape, parallel=wrapped_parallel).trace.parallel
+    plain = torchscope.trace(_Blocks(), shape, parallel=parallel).trace.parallel
+    assert ours is not None
+    assert theirs is not None
+    assert plain is not None
+    assert (ours.peak_bytes, ours.peak_split) == (theirs.peak_bytes, theirs.peak_split)
+    assert ours.peak_bytes < plain.peak_bytes  # what checkpointing is for

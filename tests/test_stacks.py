@@ -30,7 +30,10 @@ def _llama(layers: int = LAYERS) -> nn.Module:
 
 
 def _rank(
-    model: nn.Module, parallel: torchscope.FSDP | torchscope.TP, shape: list[int] | None = None
+    model: nn.Module,
+    parallel: torchscope.FSDP | torchscope.TP,
+    shape: list[int] | None = None,
+    checkpointed: tuple[str, ...] = (),
 ) -> RankRecord:
     """One rank's record of a bf16-mixed step: of a Llama on 2 x 16 tokens, or on ``shape``."""
     if shape is not None:
@@ -41,7 +44,9 @@ def _rank(
             model,
             inputs=torch.zeros(2, 16, dtype=torch.long),
             kwargs={"use_cache": False},
-            training=torchscope.Training(precision="bf16-mixed", loss="logits"),
+            training=torchscope.Training(
+                precision="bf16-mixed", loss="logits", activation_checkpointing=checkpointed
+            ),
             parallel=parallel,
         )
     assert graph.trace.parallel is not None
@@ -54,16 +59,21 @@ def _figures(record: RankRecord) -> dict[str, object]:
 
 
 @pytest.mark.parametrize(
-    "parallel",
-    [torchscope.FSDP(4), torchscope.FSDP(3, reshard_after_forward=False), torchscope.TP(2)],
-    ids=["fsdp", "fsdp-kept-gathered", "tp"],
+    ("parallel", "checkpointed"),
+    [
+        (torchscope.FSDP(4), ()),
+        (torchscope.FSDP(3, reshard_after_forward=False), ()),
+        (torchscope.FSDP(4), ("LlamaDecoderLayer",)),
+        (torchscope.TP(2), ()),
+    ],
+    ids=["fsdp", "fsdp-kept-gathered", "fsdp-checkpointed", "tp"],
 )
 def test_a_llama_extended_from_three_short_steps_reads_as_its_whole_step(
-    parallel: torchscope.FSDP | torchscope.TP,
+    parallel: torchscope.FSDP | torchscope.TP, checkpointed: tuple[str, ...]
 ) -> None:
     model = _llama()
-    extended = _rank(model, parallel)
-    whole = _rank(model, dataclasses.replace(parallel, extend_repeats=False))
+    extended = _rank(model, parallel, checkpointed=checkpointed)
+    whole = _rank(model, dataclasses.replace(parallel, extend_repeats=False), checkpointed=checkpointed)
     assert (extended.stack, extended.measured_lengths) == ("model.layers", (3, 4, 5))
     assert (whole.stack, whole.measured_lengths) == ("", ())
     assert _figures(extended) == _figures(whole)

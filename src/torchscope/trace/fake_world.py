@@ -11,6 +11,7 @@ they were.
 from __future__ import annotations
 
 import copy
+import functools
 import random
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.utils.checkpoint import checkpoint
 
 from torchscope.trace.inputs import Example
 from torchscope.trace.stacks import Figures
@@ -72,6 +74,21 @@ def meta_copy(model: nn.Module, dtype: torch.dtype, keep: tuple[str, int] | None
             raise TypeError(f"meta_copy(keep=...): {keep[0]!r} is a {type(stack).__name__}, not a ModuleList")
         memo[id(stack)] = nn.ModuleList([copy.deepcopy(m, memo) for m in list(stack)[: keep[1]]])
     return copy.deepcopy(model, memo)
+
+
+def checkpointed_paths(model: nn.Module, spec: Training) -> list[str]:
+    """Return the paths of the modules the spec checkpoints (its names were checked by the step's trace)."""
+    names = set(spec.activation_checkpointing)
+    return [path for path, m in model.named_modules() if path in names or type(m).__name__ in names]
+
+
+def checkpoint_modules(replica: nn.Module, paths: Sequence[str]) -> None:
+    """Wrap the forwards of the modules at ``paths`` that the replica holds in non-reentrant checkpointing."""
+    held = dict(replica.named_modules())
+    for path in paths:
+        if path in held:
+            module = held[path]
+            module.forward = functools.partial(checkpoint, module.forward, use_reentrant=False)
 
 
 def main_dtype(model: nn.Module) -> torch.dtype:

@@ -24,6 +24,8 @@ from torch import nn
 
 from torchscope.trace.fake_world import (
     build_optimizer,
+    checkpoint_modules,
+    checkpointed_paths,
     fake_world,
     itemsize,
     main_dtype,
@@ -55,8 +57,9 @@ def trace_fsdp(
     from torchscope.parallel import RankRecord  # noqa: PLC0415  # the record is the spec's module's
 
     blocks = _blocks(model, fsdp.blocks)
+    recomputed = checkpointed_paths(model, spec)
     stack = alike_stack(model, groups) if fsdp.extend_repeats else None
-    if stack is not None and not treated_alike(stack, blocks):
+    if stack is not None and not (treated_alike(stack, blocks) and treated_alike(stack, recomputed)):
         stack = None
 
     dtype = main_dtype(model)
@@ -69,9 +72,9 @@ def trace_fsdp(
 
     def measure(keep: int | None) -> Figures:
         short = None if stack is None or keep is None else (stack.path, keep)
-        return _measure(
-            meta_copy(model, param_dtype, short), example, spec, fsdp=fsdp, blocks=blocks, policy=policy
-        )
+        replica = meta_copy(model, param_dtype, short)
+        checkpoint_modules(replica, recomputed)
+        return _measure(replica, example, spec, fsdp=fsdp, blocks=blocks, policy=policy)
 
     figures, lengths = measured(stack, measure)
     peak, split = figures.peak()

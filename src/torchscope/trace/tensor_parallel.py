@@ -32,6 +32,8 @@ from torch.utils._pytree import tree_leaves
 
 from torchscope.trace.fake_world import (
     build_optimizer,
+    checkpoint_modules,
+    checkpointed_paths,
     fake_world,
     main_dtype,
     meta_copy,
@@ -63,14 +65,17 @@ def trace_tp(
 
     plan, replicated = resolve_plan(model, tp.plan)
     split_modules = matched_modules(model, plan)
+    recomputed = checkpointed_paths(model, spec)
     stack = alike_stack(model, groups) if tp.extend_repeats else None
-    if stack is not None and not treated_alike(stack, split_modules):
+    if stack is not None and not (treated_alike(stack, split_modules) and treated_alike(stack, recomputed)):
         stack = None
     param_dtype = spec.param_dtype(main_dtype(model))
 
     def measure(keep: int | None) -> Figures:
         short = None if stack is None or keep is None else (stack.path, keep)
-        return _split_step(meta_copy(model, param_dtype, short), example, spec, tp, plan)
+        replica = meta_copy(model, param_dtype, short)
+        checkpoint_modules(replica, recomputed)
+        return _split_step(replica, example, spec, tp, plan)
 
     figures, lengths = measured(stack, measure)
     peak, split = figures.peak()
