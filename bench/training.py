@@ -4,6 +4,7 @@
     python bench/training.py --tokens 512
     python bench/training.py --fsdp 64    # also one rank's share under FSDP2 over 64 fake ranks
     python bench/training.py --tp 8       # ... and under tensor parallelism over 8 (its own plan)
+    python bench/training.py --fsdp 64 --whole  # ... and again over all 80 layers, to compare
 
 The model is built under ``torch.device("meta")`` from the published Llama-3-70B config
 (hidden 8192, 80 layers, 64 heads with 8 KV heads, MLP 28672, vocabulary 128256; 70.55 B
@@ -16,12 +17,14 @@ plain forward trace of the same model in the same process (absolute seconds depe
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM
 
 import torchscope
+from torchscope.parallel import RankRecord
 
 GIB = 2**30
 
@@ -42,6 +45,11 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--fsdp", type=int, help="also trace the bf16-mixed step under FSDP2 over N ranks")
     parser.add_argument("--tp", type=int, help="... and under tensor parallelism over N ranks")
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="run each parallel step again over every layer (extend_repeats=False) and compare",
+    )
     args = parser.parse_args()
     model = llama_70b()
     ids = torch.zeros(1, args.tokens, dtype=torch.long)
@@ -74,10 +82,20 @@ def main() -> None:
             f"{float(totals['step_time_ms']):.0f} ms; traced in {seconds / forward:.1f}x a forward trace"
         )
     print(f"  (a forward trace took {forward:.1f} s here)")
-    if args.fsdp:
-        _parallel(model, ids, kwargs, torchscope.FSDP(args.fsdp), forward)
-    if args.tp:
-        _parallel(model, ids, kwargs, torchscope.TP(args.tp), forward)
+    strategies = [
+        *([torchscope.FSDP(args.fsdp)] if args.fsdp else []),
+        *([torchscope.TP(args.tp)] if args.tp else []),
+    ]
+    for parallel in strategies:
+        extended = _parallel(model, ids, kwargs, parallel, forward)
+        if args.whole:
+            every_layer = dataclasses.replace(parallel, extend_repeats=False)
+            whole = _parallel(model, ids, kwargs, every_layer, forward)
+            same = _figures(extended[0]) == _figures(whole[0])
+            print(
+                f"    the whole stack: {'the same figures' if same else 'DIFFERENT FIGURES'}, "
+                f"in {whole[1] / extended[1]:.1f}x the time of three short stacks extended"
+            )
 
 
 def _parallel(
@@ -86,7 +104,7 @@ def _parallel(
     kwargs: dict[str, object],
     parallel: torchscope.FSDP | torchscope.TP,
     forward: float,
-) -> None:
+) -> tuple[RankRecord, float]:
     """Print one rank's share of the bf16-mixed step under ``parallel`` (FSDP2 or TP, fake ranks)."""
     spec = torchscope.Training(precision="bf16-mixed", loss="logits")
     start = time.perf_counter()
@@ -108,8 +126,21 @@ def _parallel(
         f"  {rank.strategy}({rank.world_size}), bf16-mixed, one rank: params {rank.param_bytes / GIB:.2f} "
         f"GiB, grads {rank.grad_bytes / GIB:.2f}, optimizer {rank.optimizer_bytes / GIB:.2f}; peak "
         f"{rank.peak_bytes / GIB:.2f} GiB ({split}); {layer}; "
-        f"traced in {seconds / forward:.1f}x a forward trace"
+        f"traced in {seconds / forward:.1f}x a forward trace "
+        f"({_how(rank)})"
     )
+    return rank, seconds
+
+
+def _how(rank: RankRecord) -> str:
+    if not rank.measured_lengths:
+        return "every layer run"
+    lengths = ", ".join(map(str, rank.measured_lengths))
+    return f"{rank.stack} measured on {lengths} layers and extended"
+
+
+def _figures(rank: RankRecord) -> dict[str, object]:
+    return {k: v for k, v in dataclasses.asdict(rank).items() if k not in ("stack", "measured_lengths")}
 
 
 if __name__ == "__main__":
