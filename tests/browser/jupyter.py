@@ -343,6 +343,14 @@ class NotebookPage:
             node_id,
         )
 
+    def drawn_together(self, index: int, node_ids: list[str]) -> list[DrawnBox | None]:
+        """Boxes ``node_ids`` read in one go: at one scroll position, so their offsets compare."""
+        return self.diagram(index).evaluate(
+            "(el, ids) => ids.map((id) => el.torchscope && el.torchscope.status() === 'ready'"
+            " ? el.torchscope.box(id) : null)",
+            node_ids,
+        )
+
     def wait_drawn(
         self,
         index: int,

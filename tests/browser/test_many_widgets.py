@@ -31,14 +31,21 @@ def test_widgets_are_independent_and_come_back_from_their_traits(page: Page, jup
     text = nb.wait_for_output(3, lambda out: "classifier.4" in out)
     assert "LR ['classifier'] classifier.4 flops | TB ['features', 'classifier']" in text, text
     # b's drawing is untouched: still top to bottom, features open, nothing selected
-    first, second = nb.wait_drawn(1, "features.0"), nb.wait_drawn(1, "features.1")
+    nb.wait_drawn(1, "features.1")
+    first, second = nb.drawn_together(1, ["features.0", "features.1"])
+    assert first is not None
+    assert second is not None
     assert second["y"] > first["y"] + 1
     assert not first["selected"]
 
     # a shown again in another cell: the same view, from its traits
     nb.run_cell(4)
-    again = nb.wait_drawn(4, "classifier.4", lambda b: b["selected"])
-    beside = nb.wait_drawn(4, "classifier.5")
+    nb.wait_drawn(4, "classifier.4", lambda b: b["selected"])
+    nb.wait_drawn(4, "classifier.5")
+    # read together: Lab may still be scrolling the new output into view between two reads
+    again, beside = nb.drawn_together(4, ["classifier.4", "classifier.5"])
+    assert again is not None
+    assert beside is not None
     assert abs(beside["y"] - again["y"]) < 1 < beside["x"] - again["x"], "left to right"
     assert nb.drawn(4, "features.0") is None, "features stays collapsed"
     expect(nb.widget(4).locator(".ts-legend")).to_contain_text("FLOPs")
