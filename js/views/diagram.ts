@@ -308,7 +308,12 @@ export function renderDiagram(el: HTMLElement, store: Store): () => void {
     hovered: () => hover,
     size,
     canvas,
-    timings: () => ({ ...timings, frames: [...timings.frames], threaded: engine.threaded }),
+    timings: () => ({
+      ...timings,
+      frames: [...timings.frames],
+      threaded: engine.threaded,
+      layouts: { ...engine.counts },
+    }),
     resetFrames: () => {
       timings.frames = [];
     },

@@ -36,9 +36,20 @@ export interface DiagramProbe {
   transform(): Transform;
   /** The visible box drawn hovered now (from the diagram, the table or the timeline), or null. */
   hovered(): string | null;
-  /** Milliseconds: the last layout, the last paint, and every paint since `resetFrames()`. */
-  timings(): { layout: number; paint: number; frames: number[]; threaded: boolean };
+  /**
+   * Milliseconds: the last layout, the last paint, and every paint since `resetFrames()`; whether a
+   * worker is running, and how many layouts ran on the main thread and how many in the worker.
+   */
+  timings(): Timings;
   resetFrames(): void;
+}
+
+export interface Timings {
+  layout: number;
+  paint: number;
+  frames: number[];
+  threaded: boolean;
+  layouts: { inline: number; worker: number };
 }
 
 export interface ProbeSource {
@@ -48,7 +59,7 @@ export interface ProbeSource {
   hovered(): string | null;
   size(): [number, number];
   canvas: HTMLCanvasElement;
-  timings(): { layout: number; paint: number; frames: number[]; threaded: boolean };
+  timings(): Timings;
   resetFrames(): void;
   /** The lines a box shows at a zoom (from the painter, so the probe and the pixels agree). */
   linesAt(box: SceneBox, k: number): string[];

@@ -53,6 +53,10 @@ def test_a_100k_node_graph_opens_collapsed_and_expands_without_freezing(
     assert fold["kind"] == "fold"
     assert fold["detail"] == "100000 layers"
     assert nb.run_cell(1).split() == ["ALIVE", "1"]
+    # a first view this small is laid out on the main thread: it never waits for a worker to start
+    layouts = nb.diagram(0).evaluate("el => el.torchscope.timings().layouts")
+    assert layouts["worker"] == 0, layouts
+    assert layouts["inline"] >= 1, layouts
 
     nb.diagram(0).evaluate(HEARTBEAT)
     nb.widget(0).locator('[data-action="expand-all"]').click()
@@ -66,6 +70,7 @@ def test_a_100k_node_graph_opens_collapsed_and_expands_without_freezing(
     assert beat["layout"] < 1000, (
         f"the page froze for {beat['layout'] / 1000:.1f} s during the layout: {beat}"
     )
+    assert nb.diagram(0).evaluate("el => el.torchscope.timings().layouts.worker") >= 1
     rows = nb.widget(0).locator(".ts-table-count").inner_text()
     assert rows == "101,003 rows"  # every node and every group's row
     assert nb.errors == [], nb.errors
