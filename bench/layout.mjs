@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { importTs, median, root } from "./import-ts.mjs";
 
-const { Hierarchy, visible, defaultExpanded, layeredLayout } = await importTs(
+const { Hierarchy, visible, defaultExpanded, layeredLayout, layoutInput } = await importTs(
   'export * from "./js/graph/visible.ts"; export * from "./js/graph/layout.ts"; export { defaultExpanded } from "./js/graph/expansion.ts";',
 );
 
@@ -40,7 +40,7 @@ for (const file of payloads) {
       const visibleMs = time(() => {
         shown = visible(hierarchy, expanded, { fold: view === "first" });
       });
-      const layoutMs = time(() => layeredLayout(shown, orientation), view === "all" ? 3 : 5);
+      const layoutMs = time(() => layeredLayout(layoutInput(shown), orientation), view === "all" ? 3 : 5);
       console.log(
         `${basename(file, ".json").padEnd(16)} ${view.padEnd(8)} ${String(shown.items.length).padStart(5)}  ${orientation.padEnd(11)}  ${visibleMs.toFixed(1).padStart(10)}  ${layoutMs.toFixed(1).padStart(9)}`,
       );
