@@ -174,7 +174,7 @@ class ModelGraph:
                 first_call = "#" not in node.id.removeprefix(node.module_path)
                 per_node[node.id].update(parallel.node_stats(trace.parallel, node.module_path, first_call))
         bounds = roofline.annotate_nodes(trace, per_node)
-        groups = {g.id: g for g in trace.groups}
+        subtrees = stats.Subtrees({g.id: g for g in trace.groups}, per_node)
         totals = stats.totals(trace, per_node)
         totals.update(roofline.totals(trace, bounds, totals))
         totals.update(parallel.totals(trace.parallel))
@@ -211,7 +211,7 @@ class ModelGraph:
                 *([stats.ESTIMATED] if assumed else []),
             ],
             nodes=[self._node_json(n, per_node[n.id]) for n in trace.nodes],
-            groups=[self._group_json(g, per_node, groups, bounds) for g in trace.groups],
+            groups=[self._group_json(g, subtrees, bounds) for g in trace.groups],
             edges=[
                 schema.Edge(
                     source=e.source, target=e.target, shape=list(e.tensor.shape), dtype=e.tensor.dtype
@@ -254,16 +254,10 @@ class ModelGraph:
         return result
 
     def _group_json(
-        self,
-        group: GroupRecord,
-        per_node: dict[str, stats.Stats],
-        groups: dict[str, GroupRecord],
-        bounds: roofline.Bounds,
+        self, group: GroupRecord, subtrees: stats.Subtrees, bounds: roofline.Bounds
     ) -> schema.Group:
-        inside = stats.descendant_nodes(group, groups)
-        group_stats = stats.group_stats(group, self.trace, per_node, groups) | flow.group_stats(
-            self.trace, inside
-        )
+        inside = subtrees.nodes(group)
+        group_stats = stats.group_stats(group, self.trace, subtrees) | flow.group_stats(self.trace, inside)
         first_call = "#" not in group.id.removeprefix(group.module_path)
         group_stats.update(parallel.group_stats(self.trace.parallel, group.module_path, first_call))
         if bounds:
@@ -279,7 +273,8 @@ class ModelGraph:
         )
         if group.repeat_of is not None:
             result["repeat_of"] = group.repeat_of
-        if assumed := stats.estimated(self._nodes_by_id[n].cost.estimated for n in inside):
+        by_id = self._nodes_by_id
+        if assumed := stats.estimated(e for n in inside if (e := by_id[n].cost.estimated)):
             result["estimated"] = assumed
         if group.kind == "structure":
             result["kind"] = "structure"
