@@ -254,6 +254,27 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and four sw
     observe: bool = False,
 ) -> Trace:
     _require_values(model, example, device)
+    # paused from the stand-ins to the finished records, not only around the pass: what is made
+    # before it (the snapshot of every module's registries) would otherwise set off full passes
+    # over everything torch and the model keep alive
+    with _collector_paused_on_meta(device):
+        return _record(
+            model, modules, example, device, train=train, allow_fallback=allow_fallback, estimate=estimate,
+            observe=observe,
+        )  # fmt: skip
+
+
+def _record(  # noqa: PLR0913  # as _run's
+    model: nn.Module,
+    modules: Modules,
+    example: Example,
+    device: torch.device,
+    *,
+    train: bool,
+    allow_fallback: bool,
+    estimate: bool,
+    observe: bool,
+) -> Trace:
     recorder = Recorder(model, modules=modules)
     state = _stand_ins(modules, device)
     recorder.name_parameters(state)
@@ -267,7 +288,6 @@ def _run(  # noqa: PLR0913  # the model, its module walk, the inputs and four sw
         preserved(model, modules, train=train),
         _hooks(recorder),
         _recursion_headroom() as limit,
-        _collector_paused_on_meta(device),
     ):
         try:
             with recorder, CostCounter(recorder, estimator), _grad_mode(device):
