@@ -3,7 +3,8 @@
  * in the widget area; the rest of the widget keeps working.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FakeModel, goldenPayload, probe, renderWidget } from "./fake-model";
+import { INLINE_BOXES } from "../../js/graph/layout-engine";
+import { chainPayload, FakeModel, goldenPayload, probe, renderWidget } from "./fake-model";
 
 afterEach(() => {
   document.body.replaceChildren();
@@ -58,7 +59,8 @@ describe("a layout worker that breaks", () => {
     );
     // the engine only starts a worker when the bundle carries its source
     vi.stubGlobal("__LAYOUT_WORKER__", "self.onmessage = () => {}");
-    const model = new FakeModel({ expanded: ["blocks", "blocks.0", "blocks.1"] });
+    // a graph too large to lay out inline: its layout goes to the worker
+    const model = new FakeModel({ graph: chainPayload(INLINE_BOXES + 20) });
     const { el } = renderWidget(model);
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(probe(el).status()).toBe("error");
@@ -67,9 +69,9 @@ describe("a layout worker that breaks", () => {
     );
     // the rest still answers: a table click selects, the details panel shows it
     [...el.querySelectorAll<HTMLElement>(".ts-row")]
-      .find((r) => r.dataset.rowId === "add#1")
+      .find((r) => r.dataset.rowId === "layer7")
       ?.click();
-    expect(model.get("selected")).toBe("add#1");
-    expect(el.querySelector(".ts-details-title")?.textContent).toBe("add");
+    expect(model.get("selected")).toBe("layer7");
+    expect(el.querySelector(".ts-details-title")?.textContent).toBe("relu");
   });
 });
