@@ -95,9 +95,9 @@ class Subtrees:
     group (a 440-layer Llama nests its 20,000 nodes four deep).
     """
 
-    def __init__(self, groups: dict[str, GroupRecord], per_node: dict[str, Stats]) -> None:
+    def __init__(self, groups: dict[str, GroupRecord], per_node: dict[str, Stats] | None = None) -> None:
         self._groups = groups
-        self._per_node = per_node
+        self._per_node = per_node or {}
         self._nodes: dict[str, list[str]] = {}
         self._sums: dict[str, dict[str, int]] = {}
 
@@ -187,11 +187,6 @@ def estimated(assumptions: Iterable[Sequence[str]]) -> list[str]:
     return found
 
 
-def descendant_nodes(group: GroupRecord, groups: dict[str, GroupRecord]) -> list[str]:
-    """Ids of the nodes inside ``group``, however deep, in call order."""
-    return _descendant_nodes(group, groups)
-
-
 def uncounted(costs: Iterable[dict[str, int]]) -> list[str]:
     """``["aten.foo ×3", ...]`` from per-op counts, most frequent first."""
     merged: dict[str, int] = {}
@@ -204,16 +199,6 @@ def uncounted(costs: Iterable[dict[str, int]]) -> list[str]:
 def _count(stats: Mapping[str, object], key: str) -> int:
     value = stats.get(key)
     return value if isinstance(value, int) else 0
-
-
-def _descendant_nodes(group: GroupRecord, groups: dict[str, GroupRecord]) -> list[str]:
-    found: list[str] = []
-    for child in group.children:
-        if child in groups:
-            found.extend(_descendant_nodes(groups[child], groups))
-        else:
-            found.append(child)
-    return found
 
 
 def _tensor_bytes(metas: Sequence[TensorMeta]) -> int:

@@ -73,6 +73,7 @@ class _Outputs:
     def __init__(self, trace: Trace) -> None:
         self._trace = trace
         self._groups = {g.id: g for g in trace.groups}
+        self._subtrees = stats.Subtrees(self._groups)
 
     def __call__(self, member: str) -> list[ValueSummary | None]:
         values = self._trace.values or {}
@@ -81,4 +82,4 @@ class _Outputs:
         group = self._groups.get(member)
         if group is None:
             return []
-        return flow.group_outputs(self._trace, stats.descendant_nodes(group, self._groups))
+        return flow.group_outputs(self._trace, self._subtrees.nodes(group))

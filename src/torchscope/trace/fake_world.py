@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
@@ -23,13 +23,14 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from torchscope.trace.inputs import Example
-from torchscope.trace.stacks import Figures
+from torchscope.trace.stacks import Figures, alike_stack, measured, treated_alike
 from torchscope.trace.step_state import first_state
 from torchscope.training import Training
 
 if TYPE_CHECKING:
     from torch.distributed.device_mesh import DeviceMesh
 
+    from torchscope.trace.records import GroupRecord
     from torchscope.trace.trackers import PhasePeaks
 
 PHASES = ("forward", "backward", "optimizer")  # in the order a step runs them (see run_step)
@@ -74,6 +75,38 @@ def meta_copy(model: nn.Module, dtype: torch.dtype, keep: tuple[str, int] | None
             raise TypeError(f"meta_copy(keep=...): {keep[0]!r} is a {type(stack).__name__}, not a ModuleList")
         memo[id(stack)] = nn.ModuleList([copy.deepcopy(m, memo) for m in list(stack)[: keep[1]]])
     return copy.deepcopy(model, memo)
+
+
+def on_replicas(  # noqa: PLR0913  # the model, its step, the forward's groups and how to run it
+    model: nn.Module,
+    spec: Training,
+    groups: Sequence[GroupRecord],
+    *,
+    extend: bool,
+    treated: Sequence[str],
+    run: Callable[[nn.Module], Figures],
+) -> tuple[Figures, str, tuple[int, ...]]:
+    """Run ``run`` on meta replicas of ``model``, checkpointed as the spec says.
+
+    With ``extend``, a stack of alike blocks that the strategy treats alike (``treated``: the
+    module paths it wraps or splits) is measured on three short replicas and extended (see
+    :mod:`~torchscope.trace.stacks`); otherwise, or where that does not hold, on a whole one.
+    Returns the figures, the stack's path and the lengths measured (``""`` and ``()``: the whole).
+    """
+    recomputed = checkpointed_paths(model, spec)
+    stack = alike_stack(model, groups) if extend else None
+    if stack is not None and not (treated_alike(stack, treated) and treated_alike(stack, recomputed)):
+        stack = None
+    param_dtype = spec.param_dtype(main_dtype(model))
+
+    def measure(keep: int | None) -> Figures:
+        short = None if stack is None or keep is None else (stack.path, keep)
+        replica = meta_copy(model, param_dtype, short)
+        checkpoint_modules(replica, recomputed)
+        return run(replica)
+
+    figures, lengths = measured(stack, measure)
+    return figures, stack.path if stack is not None and lengths else "", lengths
 
 
 def checkpointed_paths(model: nn.Module, spec: Training) -> list[str]:

@@ -24,17 +24,15 @@ from torch import nn
 
 from torchscope.trace.fake_world import (
     build_optimizer,
-    checkpoint_modules,
-    checkpointed_paths,
     fake_world,
     itemsize,
     main_dtype,
-    meta_copy,
+    on_replicas,
     run_step,
     step_figures,
 )
 from torchscope.trace.inputs import Example
-from torchscope.trace.stacks import Figures, alike_stack, measured, treated_alike
+from torchscope.trace.stacks import Figures
 from torchscope.training import Training
 
 if TYPE_CHECKING:
@@ -57,11 +55,6 @@ def trace_fsdp(
     from torchscope.parallel import RankRecord  # noqa: PLC0415  # the record is the spec's module's
 
     blocks = _blocks(model, fsdp.blocks)
-    recomputed = checkpointed_paths(model, spec)
-    stack = alike_stack(model, groups) if fsdp.extend_repeats else None
-    if stack is not None and not (treated_alike(stack, blocks) and treated_alike(stack, recomputed)):
-        stack = None
-
     dtype = main_dtype(model)
     param_dtype, compute_dtype = spec.param_dtype(dtype), spec.compute_dtype(dtype)
     policy = (
@@ -70,13 +63,14 @@ def trace_fsdp(
         else MixedPrecisionPolicy()
     )
 
-    def measure(keep: int | None) -> Figures:
-        short = None if stack is None or keep is None else (stack.path, keep)
-        replica = meta_copy(model, param_dtype, short)
-        checkpoint_modules(replica, recomputed)
-        return _measure(replica, example, spec, fsdp=fsdp, blocks=blocks, policy=policy)
-
-    figures, lengths = measured(stack, measure)
+    figures, stack, lengths = on_replicas(
+        model,
+        spec,
+        groups,
+        extend=fsdp.extend_repeats,
+        treated=blocks,
+        run=lambda replica: _measure(replica, example, spec, fsdp=fsdp, blocks=blocks, policy=policy),
+    )
     peak, split = figures.peak()
     sharded, grads, state = figures.state
     return RankRecord(
@@ -90,7 +84,7 @@ def trace_fsdp(
         blocks=blocks,
         all_gather_bytes=figures.by_module["all_gather"],
         reduce_scatter_bytes=figures.by_module["reduce_scatter"],
-        stack=stack.path if stack is not None and lengths else "",
+        stack=stack,
         measured_lengths=lengths,
     )
 

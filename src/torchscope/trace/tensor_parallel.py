@@ -32,16 +32,14 @@ from torch.utils._pytree import tree_leaves
 
 from torchscope.trace.fake_world import (
     build_optimizer,
-    checkpoint_modules,
-    checkpointed_paths,
     fake_world,
     main_dtype,
-    meta_copy,
+    on_replicas,
     run_step,
     step_figures,
 )
 from torchscope.trace.inputs import Example
-from torchscope.trace.stacks import Figures, alike_stack, measured, treated_alike
+from torchscope.trace.stacks import Figures
 from torchscope.training import Training
 
 if TYPE_CHECKING:
@@ -65,19 +63,14 @@ def trace_tp(
 
     plan, replicated = resolve_plan(model, tp.plan)
     split_modules = matched_modules(model, plan)
-    recomputed = checkpointed_paths(model, spec)
-    stack = alike_stack(model, groups) if tp.extend_repeats else None
-    if stack is not None and not (treated_alike(stack, split_modules) and treated_alike(stack, recomputed)):
-        stack = None
-    param_dtype = spec.param_dtype(main_dtype(model))
-
-    def measure(keep: int | None) -> Figures:
-        short = None if stack is None or keep is None else (stack.path, keep)
-        replica = meta_copy(model, param_dtype, short)
-        checkpoint_modules(replica, recomputed)
-        return _split_step(replica, example, spec, tp, plan)
-
-    figures, lengths = measured(stack, measure)
+    figures, stack, lengths = on_replicas(
+        model,
+        spec,
+        groups,
+        extend=tp.extend_repeats,
+        treated=split_modules,
+        run=lambda replica: _split_step(replica, example, spec, tp, plan),
+    )
     peak, split = figures.peak()
     return RankRecord(
         strategy="TP",
@@ -90,7 +83,7 @@ def trace_tp(
         blocks=split_modules,
         collective_bytes=figures.by_module["collectives"],
         replicated=replicated,
-        stack=stack.path if stack is not None and lengths else "",
+        stack=stack,
         measured_lengths=lengths,
     )
 
