@@ -3,7 +3,8 @@
     .venv/bin/python bench/interaction.py [--repeats 5] [--before COMMIT] [--no-browser] [--no-python]
 
 Python: ``ModelView(payload)`` (validation, the id index, the comm opening) and one write of
-``selected`` as the page makes it (``set_state``), on the synthetic payloads of
+``selected`` as the page makes it (``set_state``), from the document and from its wire read back
+from a file (checked and shown as it is, never expanded), on the synthetic payloads of
 ``tests/big_payload.py`` at 20,002 and 100,002 nodes, outside a kernel (the comm is ipywidgets'
 stand-in, so the JSON encoding a kernel adds is not in it; see ``frontend.py --lab`` for that).
 "Before" is the same code with the issue's shortcuts off, which are the code paths ``main`` had:
@@ -19,6 +20,7 @@ Medians of ``--repeats`` runs, interleaved.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -33,7 +35,7 @@ from typing import Any
 
 from ipywidgets.widgets.widget import Widget
 
-from torchscope import bundle, schema_bulk
+from torchscope import bundle, schema_bulk, wire
 from torchscope.standalone import write_html
 from torchscope.widget import ModelView
 
@@ -90,22 +92,27 @@ def display_and_select(cls: type[ModelView], payload: dict[str, Any], ids: list[
 
 def python_side(repeats: int) -> None:
     print(f"\nPython, outside a kernel (median of {repeats} runs)")
-    head = ["nodes", "ModelView before", "after", "ratio", "select before", "after", "ratio"]
-    print(f"{head[0]:>8} {head[1]:>17} {head[2]:>8} {head[3]:>7}   {head[4]:>14} {head[5]:>9} {head[6]:>7}")
+    head = ["nodes", "ModelView before", "after", "ratio", "from a wire", "select before", "after", "ratio"]
+    print(
+        f"{head[0]:>8} {head[1]:>17} {head[2]:>8} {head[3]:>7} {head[4]:>12}   "
+        f"{head[5]:>14} {head[6]:>9} {head[7]:>7}"
+    )
     for blocks, per_block in SIZES.values():
         payload = big_payload(blocks, per_block)
+        saved = json.loads(json.dumps(wire.encode(payload)))  # a payload read back from a file
         ids = [n["id"] for n in payload["nodes"][1 : 1 + 10 * per_block : per_block]]
-        runs: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
+        runs: dict[str, list[tuple[float, float]]] = {"before": [], "after": [], "wire": []}
         for _ in range(repeats):
             with per_item_checks():
                 runs["before"].append(display_and_select(Before, payload, ids))
             runs["after"].append(display_and_select(ModelView, payload, ids))
+            runs["wire"].append(display_and_select(ModelView, saved, ids))
         b = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
         s = {k: statistics.median(r[1] for r in v) * 1e3 for k, v in runs.items()}
         print(
             f"{len(payload['nodes']):>8} {b['before']:>16.3f}s {b['after']:>7.3f}s "
-            f"{b['before'] / b['after']:>6.1f}x   {s['before']:>12.2f}ms {s['after']:>7.2f}ms "
-            f"{s['before'] / s['after']:>6.1f}x"
+            f"{b['before'] / b['after']:>6.1f}x {b['wire']:>11.3f}s   {s['before']:>12.2f}ms "
+            f"{s['after']:>7.2f}ms {s['before'] / s['after']:>6.1f}x"
         )
 
 

@@ -526,7 +526,7 @@ def test_a_failing_model_gives_model_stats_a_trace_error_and_draw_model_a_warnin
         torchscope.model_stats(model, [1, 4])
     with pytest.warns(torchscope.TraceWarning, match="in_features=5"):
         view = torchscope.draw_model(model, [1, 4])
-    assert [n["id"] for n in view.graph["nodes"]] == ["input", "0", "1"]
+    assert [n["id"] for n in view.document["nodes"]] == ["input", "0", "1"]
 
 
 # -- the process is left as it was ----------------------------------------------------------

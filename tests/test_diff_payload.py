@@ -124,7 +124,7 @@ def test_the_diff_displays_as_a_widget_whose_selection_names_a_pair(tmp_path: Pa
     view = diff.draw(orientation="LR")
     assert isinstance(view, DiffView)
     assert view.orientation == "LR"
-    assert view.graph == diff.payload
+    assert view.document == diff.payload
     assert view.pair == (None, None)
     view.set_state({"selected": "classifier"})
     assert (view.pair, view.status) == (("fc", "classifier"), "changed")

@@ -52,7 +52,7 @@ def test_the_mimebundle_is_the_widget_drawing_this_graph(resnet18: torchscope.Mo
     model_id = data[WIDGET_MIME]["model_id"]
     shown = live_widgets[model_id]
     assert isinstance(shown, ModelView)
-    assert shown.graph == resnet18.to_json()
+    assert shown.document == resnet18.to_json()
     assert metadata == {}
 
 
@@ -80,7 +80,7 @@ def test_in_colab_the_bundle_carries_the_custom_widget_manager(
 def test_marimo_displays_it_as_the_widget(resnet18: torchscope.ModelGraph) -> None:
     shown = resnet18._display_()
     assert isinstance(shown, ModelView)
-    assert shown.graph == resnet18.to_json()
+    assert shown.document == resnet18.to_json()
 
 
 @pytest.mark.slow

@@ -101,7 +101,7 @@ def test_the_graph_is_read_from_the_fx_graph(program: torch.export.ExportedProgr
 
 def test_draw_model_and_model_stats_take_a_program(program: torch.export.ExportedProgram) -> None:
     view = torchscope.draw_model(program)
-    assert view.graph == torchscope.trace(program).to_json()
+    assert view.document == torchscope.trace(program).to_json()
     table = torchscope.model_stats(program, depth=1)
     assert [row["name"] for row in table.rows] == ["stem", "act", "blocks", "act#2", "mean", "head"]
     with pytest.raises(ValueError, match="carries its own example inputs"):

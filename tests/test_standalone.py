@@ -35,7 +35,7 @@ def test_page_is_self_contained_and_carries_the_state(tmp_path: Path) -> None:
     assert (state["orientation"], state["selected"]) == ("LR", "0")
     # the page embeds the compact wire, which decodes to the document the view holds
     assert state["graph"]["schema"] == wire.WIRE_VERSION
-    assert wire.decode(state["graph"]) == json.loads(json.dumps(view.graph))
+    assert wire.decode(state["graph"]) == json.loads(json.dumps(view.document))
 
 
 def test_hostile_strings_cannot_close_the_script(tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def test_the_table_and_the_widget_both_show_pytorchs_own_counts() -> None:
     model = torchvision.models.alexnet()
     table = torchscope.model_stats(model, [1, 3, 224, 224])
     view = torchscope.draw_model(model, [1, 3, 224, 224])
-    drawn = {n["id"]: n["stats"] for n in view.graph["nodes"]}
+    drawn = {n["id"]: n["stats"] for n in view.document["nodes"]}
     # the rows follow the forward pass: AlexNet.forward calls torch.flatten after avgpool
     names = [r["name"] for r in table.rows]
     assert names == [*order[: order.index("avgpool") + 1], "flatten", *order[order.index("avgpool") + 1 :]]
@@ -109,8 +109,8 @@ def test_the_table_and_the_widget_both_show_pytorchs_own_counts() -> None:
         assert {k: drawn[row["name"]][k] for k in want} == want, row["name"]
     # and the totals are torchvision's published figures for AlexNet
     meta = torchvision.models.get_model_weights("alexnet").DEFAULT.meta
-    assert table.totals["params"] == view.graph["totals"]["params"] == meta["num_params"]
-    assert table.totals["macs"] == view.graph["totals"]["macs"] == total_macs
+    assert table.totals["params"] == view.document["totals"]["params"] == meta["num_params"]
+    assert table.totals["macs"] == view.document["totals"]["macs"] == total_macs
     assert round(total_macs / 1e9, 3) == meta["_ops"]
 
 

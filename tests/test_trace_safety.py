@@ -188,7 +188,7 @@ def test_a_linear_with_the_wrong_in_features() -> None:
     assert graph.node("1").error is None
     # the partial graph can be drawn
     view = torchscope.ModelView(graph.to_json())
-    assert view.graph["nodes"][-1]["error"].startswith("forward failed in Linear '2'")
+    assert view.document["nodes"][-1]["error"].startswith("forward failed in Linear '2'")
 
 
 def test_a_failing_functional_op_outside_modules_gets_a_marked_node() -> None:
@@ -274,6 +274,6 @@ def test_draw_model_still_draws_a_failing_model() -> None:
     model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(5, 2))
     with pytest.warns(torchscope.TraceWarning, match="forward failed in Linear '2'"):
         view = torchscope.draw_model(model, [1, 8])
-    nodes = {n["id"]: n for n in view.graph["nodes"]}
+    nodes = {n["id"]: n for n in view.document["nodes"]}
     assert list(nodes) == ["input", "0", "1", "2"]
     assert nodes["2"]["error"].startswith("forward failed in Linear '2' at linear")

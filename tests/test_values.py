@@ -390,7 +390,7 @@ def test_model_stats_draw_model_and_the_cli_take_values(
     assert table.sorted_by("value_zeros").rows[0]["name"] == "1"  # ReLU zeroes what is negative
     assert "value_mean" not in ts.model_stats(model, [3, 4]).columns
     view = ts.draw_model(model, [3, 4], values=True)
-    assert view.graph["model"]["values"]["origin"] is None
+    assert view.document["model"]["values"]["origin"] is None
     target = ["torch.nn:Linear", "--kwargs", '{"in_features": 3, "out_features": 4}', "--input-shape", "2,3"]
     assert main(["stats", *target, "--values", "--csv", str(tmp_path / "t.csv")]) == 0
     header = capsys.readouterr().out.splitlines()[0].split()

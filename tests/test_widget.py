@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import anywidget
@@ -22,8 +23,9 @@ def view() -> ModelView:
 
 def test_draw_model_returns_an_anywidget_with_a_versioned_payload(view: ModelView) -> None:
     assert isinstance(view, anywidget.AnyWidget)
-    assert view.graph["schema"] == schema.SCHEMA_VERSION
-    schema.validate(view.graph)
+    assert view.graph["schema"] == wire.WIRE_VERSION  # what travels
+    assert view.document["schema"] == schema.SCHEMA_VERSION  # what Python reads
+    schema.validate(view.document)
     assert view.orientation == "TB"
     state = view.get_state()
     assert {"graph", "orientation", "selected", "expanded", "metric", "height", "_esm", "_css"} <= set(state)
@@ -105,7 +107,52 @@ def test_the_comm_opens_with_the_payload_and_every_trait(monkeypatch: pytest.Mon
     state = ours["data"]["state"]
     # the payload travels as the compact wire, which decodes to the document Python holds
     assert state["graph"]["schema"] == wire.WIRE_VERSION
-    assert wire.decode(state["graph"]) == view.graph
+    assert wire.decode(state["graph"]) == view.document
     assert (state["selected"], state["orientation"]) == ("0", "TB")
     assert ours["data"]["buffer_paths"] == ours["buffers"] == []
     assert (ours["target_name"], ours["metadata"]) == ("jupyter.widget", {"version": "2.1.0"})
+
+
+def test_a_wire_is_shown_as_it_is_and_expanded_only_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    document = torchscope.trace(nn.Sequential(nn.Linear(2, 3), nn.ReLU()), [1, 2]).to_json()
+    sent = json.loads(json.dumps(wire.encode(document)))  # as read back from a saved file
+    expansions: list[object] = []
+    real = wire.expand
+    monkeypatch.setattr(wire, "expand", lambda *a: expansions.append(a) or real(*a))
+    view = ModelView(sent)
+    view.set_state({"selected": "0", "expanded": []})
+    assert view.graph == sent  # sent to the page as it came
+    assert view.view_state()["graph"] is view.graph
+    assert expansions == []  # shown, selected, saved: never expanded
+    assert view.document == document  # expanded on first read, once
+    assert view.document is view.document
+    assert len(expansions) == 1
+    # a document assigned is the document read: validated and encoded, never expanded back
+    view.graph = document
+    assert view.document is document
+    assert view.graph == wire.encode(document)
+    assert len(expansions) == 1
+
+
+def test_a_broken_wire_is_refused_and_the_view_keeps_its_payload(view: ModelView) -> None:
+    before, document = view.graph, view.document
+    broken = json.loads(json.dumps(before))
+    broken["nodes"]["kind"][3] = 9
+    with pytest.raises(schema.SchemaError, match=r"nodes\.kind\[3\]"):
+        view.graph = broken
+    assert view.graph is before
+    assert view.document is document
+    with pytest.raises(schema.SchemaError, match=r"nodes\.kind\[3\]"):
+        ModelView(broken)
+
+
+def test_traits_set_with_a_payload_are_checked_against_it() -> None:
+    # traitlets cross-validates held assignments in its own order: here selected before graph
+    small = torchscope.trace(nn.Sequential(nn.Linear(2, 2), nn.ReLU()), [1, 2]).to_json()
+    view = ModelView(small, selected="1", expanded=[])
+    other = torchscope.trace(nn.Sequential(nn.Sequential(nn.Linear(2, 2))), [1, 2]).to_json()
+    with view.hold_trait_notifications():
+        view.selected = "0.0"
+        view.expanded = ["0"]
+        view.graph = other
+    assert (view.selected, view.expanded, view.document) == ("0.0", ["0"], other)

@@ -1,10 +1,10 @@
 """The contract between the kernel and the front end: the layout of the expanded *document*.
 
-The document (schema 1) is what ``ModelGraph.to_json()`` returns, what ``ModelView.graph`` holds
+The document (schema 1) is what ``ModelGraph.to_json()`` returns, what ``ModelView.document`` gives
 and what Python code and tests read; it is also how a payload travelled before schema 2, so a page
 or file saved then is a document. What travels now is the compact *wire* (schema 2) of
 :mod:`torchscope.wire`, which encodes a document and decodes either version back into one:
-the widget's ``graph`` trait as sent, the standalone page's state, a payload saved from a page.
+the widget's ``graph`` trait, the standalone page's state, a payload saved from a page.
 This module and its validator (:mod:`torchscope.schema_validate`) are the only Python code that
 knows the document's layout (a training step's section lives in :mod:`torchscope.schema_step`);
 ``js/types.ts`` mirrors it and carries the same :data:`SCHEMA_VERSION`. A golden document

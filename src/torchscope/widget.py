@@ -21,6 +21,7 @@ from ipywidgets.widgets import widget as ipywidgets_widget  # type: ignore[impor
 
 from torchscope import bundle, schema, wire
 from torchscope.standalone import write_html
+from torchscope.wire_checks import member_ids
 
 ORIENTATIONS = schema.ORIENTATIONS
 
@@ -28,17 +29,18 @@ ORIENTATIONS = schema.ORIENTATIONS
 class ModelView(anywidget.AnyWidget):
     """An interactive diagram of a traced model.
 
-    Synced traits: ``graph`` (the schema payload, Python → JS), ``orientation`` (``"TB"`` or
-    ``"LR"``), ``selected`` (a node or group id, or ``""``), ``expanded`` (group ids),
-    ``metric`` (a stats column key to colour by, or ``""``), ``height`` (pixels) and ``bookkeeping``
-    (draw views, reshapes and casts as boxes rather than as markers on their edges).
+    Synced traits: ``graph`` (the payload's wire, Python → JS; see :attr:`document`),
+    ``orientation`` (``"TB"`` or ``"LR"``), ``selected`` (a node or group id, or ``""``),
+    ``expanded`` (group ids), ``metric`` (a stats column key to colour by, or ``""``), ``height``
+    (pixels) and ``bookkeeping`` (draw views, reshapes and casts as boxes rather than as markers
+    on their edges).
     """
 
     _esm = bundle.ESM
     _css = bundle.CSS
 
-    # the document in Python; sent as the wire (see sent_graph)
-    graph = traitlets.Dict().tag(sync=True, to_json=lambda value, view: view.sent_graph(value))
+    # the wire, sent as it is: ipywidgets' default to_json would walk every entry for widgets
+    graph = traitlets.Dict().tag(sync=True, to_json=lambda value, _view: value)
     orientation = traitlets.Enum(ORIENTATIONS, default_value="TB").tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
     expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -48,27 +50,45 @@ class ModelView(anywidget.AnyWidget):
     bookkeeping = traitlets.Bool(default_value=False).tag(sync=True)
     comm: Any  # ipywidgets' trait, set by open() below (an annotation only, for mypy)
 
-    def __init__(self, payload: schema.Payload, **kwargs: object) -> None:
-        # ids of the nodes and of the groups of the payload they were read from (see _index)
+    def __init__(self, payload: schema.Payload | dict[str, Any], **kwargs: object) -> None:
+        # the ids of every member and of the groups, of the wire they were read from (see _ids)
         self._index: tuple[object, frozenset[str], frozenset[str]] | None = None
-        # the wire of the payload object it was encoded from (see sent_graph)
-        self._encoded: tuple[object, dict[str, Any]] | None = None
-        super().__init__(graph=payload, **kwargs)
+        # the document of the wire it was made from or expanded from (see document)
+        self._document: tuple[object, schema.Payload] | None = None
+        # the wire _checked returned last: traitlets validates the payload it is given once more
+        self._checked_wire: dict[str, Any] | None = None
+        # checked first: traitlets cross-validates the other traits (selected...) in no set order
+        super().__init__(graph=self._checked(payload), **kwargs)
 
     @traitlets.validate("graph")
     def _check_graph(self, proposal: dict[str, Any]) -> dict[str, Any]:
-        # once per assignment: traitlets, and so the page, only sees a payload that is assigned
-        return wire.decode(proposal["value"])  # type: ignore[return-value]
+        value: dict[str, Any] = proposal["value"]
+        return value if value is self._checked_wire else self._checked(value)
 
-    def sent_graph(self, graph: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Return the wire of ``graph`` (default: this view's), encoded once per payload object.
+    def _checked(self, payload: object) -> dict[str, Any]:
+        """Return the checked wire of a payload of either schema (see :func:`wire.check`)."""
+        sent, document = wire.check(payload)
+        if document is not None:  # keyed by the wire, so a refused assignment leaves nothing behind
+            self._document = (sent, document)
+        self._checked_wire = sent
+        return sent
 
-        Keyed by identity, as ``_ids`` is: a payload mutated in place is not re-encoded.
+    def _shown(self) -> dict[str, Any]:
+        """Return the checked wire of ``graph``, also while traitlets holds one not yet validated."""
+        graph = self.graph
+        return graph if graph is self._checked_wire else self._checked(graph)
+
+    @property
+    def document(self) -> schema.Payload:
+        """The document (schema 1) of the payload shown: what Python code reads.
+
+        Expanded from the wire once per payload object, on first use; a payload assigned as a
+        document is that document, validated. Keyed by identity, as ``_ids`` is.
         """
-        graph = self.graph if graph is None else graph
-        if self._encoded is None or self._encoded[0] is not graph:
-            self._encoded = (graph, wire.encode(graph))  # type: ignore[arg-type]  # validated on assignment
-        return self._encoded[1]
+        graph = self._shown()
+        if self._document is None or self._document[0] is not graph:
+            self._document = (graph, wire.expand(graph))
+        return self._document[1]
 
     @traitlets.validate("selected")
     def _check_selected(self, proposal: dict[str, Any]) -> str:
@@ -88,7 +108,7 @@ class ModelView(anywidget.AnyWidget):
     @traitlets.validate("metric")
     def _check_metric(self, proposal: dict[str, Any]) -> str:
         value = proposal["value"]
-        keys = {c["key"] for c in self.graph.get("columns", [])}
+        keys = {c["key"] for c in self._shown()["columns"]}
         if value and value not in keys:
             raise traitlets.TraitError(f"metric: {value!r} is not one of the columns {sorted(keys)}")
         return str(value)
@@ -96,14 +116,13 @@ class ModelView(anywidget.AnyWidget):
     def _ids(self) -> tuple[frozenset[str], frozenset[str]]:
         """Return the ids of every node and group, and of the groups: built once per payload object.
 
-        Keyed by identity, holding the payload so that its id is not reused; a payload mutated in
+        Keyed by identity, holding the wire so that its id is not reused; a payload mutated in
         place is not re-read, as it is not re-sent to the page either.
         """
-        graph = self.graph
+        graph = self._shown()
         if self._index is None or self._index[0] is not graph:
-            groups = frozenset(g["id"] for g in graph.get("groups", []))
-            members = groups | frozenset(n["id"] for n in graph.get("nodes", []))
-            self._index = (graph, members, groups)
+            ids = member_ids(graph)[1]
+            self._index = (graph, frozenset(ids), frozenset(ids[: len(graph["groups"]["name"])]))
         return self._index[1], self._index[2]
 
     # ipywidgets walks the whole state for binary buffers before each send: a second of Python
@@ -137,7 +156,7 @@ class ModelView(anywidget.AnyWidget):
     def view_state(self) -> dict[str, Any]:
         """Return the synced state as the front end sees it: the payload's wire and the view settings."""
         return {
-            "graph": self.sent_graph(),
+            "graph": self.graph,
             "orientation": self.orientation,
             "selected": self.selected,
             "expanded": list(self.expanded),

@@ -34,10 +34,12 @@ its parent) is refused by :func:`encode`; the tracer never makes one.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from operator import itemgetter
+from itertools import chain, compress, islice, repeat
+from operator import gt, itemgetter
 from typing import Any, cast
 
 from torchscope import collector, schema
+from torchscope.schema_bulk import PLAIN_NODE_KEYS
 from torchscope.schema_checks import SchemaError
 from torchscope.wire_checks import check_wire, member_ids
 from torchscope.wire_entries import check_entries
@@ -54,8 +56,7 @@ _Wire = dict[str, Any]
 class _Tables:
     """The wire's tables, filled in order of first use: strings, tensor types, attribute objects.
 
-    Each maps a value's key to its number (``dict.setdefault`` in a comprehension numbers a
-    column without a Python call per entry); :meth:`items` writes them out.
+    Each maps a value's key to its number (see :func:`_numbered`); :meth:`items` writes them out.
     """
 
     def __init__(self) -> None:
@@ -65,12 +66,17 @@ class _Tables:
         self._attrs_by_key: dict[str, object] = {}
 
     def string_numbers(self, values: Iterable[str]) -> list[int]:
-        table = self.strings
-        return [table.setdefault(v, len(table)) for v in values]
+        return _numbered(self.strings, list(values))
 
     def type_numbers(self, metas: Iterable[Mapping[str, Any]]) -> list[int]:
-        table = self.types
-        return [table.setdefault((tuple(m["shape"]), m["dtype"]), len(table)) for m in metas]
+        metas = list(metas)
+        keys = zip(map(tuple, map(_SHAPE, metas)), map(_DTYPE, metas), strict=True)
+        return _numbered(self.types, list(keys))
+
+    def type_lists(self, lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[int]]:
+        """Return the type numbers of each list of ``lists`` (a node's outputs, say), in one pass."""
+        numbers = iter(self.type_numbers(chain.from_iterable(lists)))
+        return [list(islice(numbers, n)) for n in map(len, lists)]
 
     def attr_numbers(self, values: list[dict[str, Any]]) -> list[int]:
         # repr tells 1 from 1.0 and True; equal objects in another key order get two entries
@@ -87,6 +93,16 @@ class _Tables:
             "attrs": [self._attrs_by_key[k] for k in self.attrs],
             "types": types,
         }
+
+
+def _numbered(table: dict[Any, int], keys: list[Any]) -> list[int]:
+    """Return each key's number in ``table``, numbering the new ones in order of first use.
+
+    The Python loop runs once per new key; the pass over every key is ``map`` (in C).
+    """
+    for key in dict.fromkeys(keys):
+        table.setdefault(key, len(table))
+    return list(map(table.__getitem__, keys))
 
 
 @collector.paused()
@@ -106,7 +122,7 @@ def encode(document: schema.Payload) -> _Wire:
     children = [[number[c] for c in g["children"]] for g in groups]
     _check_tree(document, number, children)
     names = list(map(_name, [*groups, *nodes]))
-    outputs = [tables.type_numbers(outs) for outs in map(_OUTPUTS, nodes)]
+    outputs = tables.type_lists(list(map(_OUTPUTS, nodes)))
     sources = [number[s] - n_groups for s in map(_SOURCE, edges)]
     targets = [number[t] - n_groups for t in map(_TARGET, edges)]
     carried = tables.type_numbers(edges)  # an edge has a shape and a dtype
@@ -133,8 +149,7 @@ def encode(document: schema.Payload) -> _Wire:
         "module_path": _differing(nodes, "module_path", _default_path),
         "inputs": _inputs_not_carried(nodes, incoming, tables),
     }
-    node_part.update({key: _sparse(nodes, key) for key in _NODE_SPARSE})
-    node_part["uncounted"] = {k: v for k, v in node_part["uncounted"].items() if v}
+    node_part.update(_optional_node_fields(nodes))
     group_part: _Wire = {
         "name": [name or g["id"] for name, g in zip(names, groups, strict=False)],
         "op": tables.string_numbers(map(_OP, groups)),
@@ -165,21 +180,39 @@ def encode(document: schema.Payload) -> _Wire:
 _ID, _OP, _KIND, _LABEL = itemgetter("id"), itemgetter("op"), itemgetter("kind"), itemgetter("label")
 _ATTRS, _REPR, _OUTPUTS = itemgetter("attrs"), itemgetter("repr"), itemgetter("outputs")
 _SOURCE, _TARGET = itemgetter("source"), itemgetter("target")
+_SHAPE, _DTYPE, _INPUTS = itemgetter("shape"), itemgetter("dtype"), itemgetter("inputs")
+_UNCOUNTED = itemgetter("uncounted")
+_REQUIRED_NODE_KEYS = len(PLAIN_NODE_KEYS)
 _KIND_NUMBER = {kind: i for i, kind in enumerate(schema.NODE_KINDS)}
 
 
 def _inputs_not_carried(nodes: Sequence[schema.Node], incoming: list[list[int]], tables: _Tables) -> _Wire:
     """Return the input types of the nodes whose inputs are not the tensors of their edges in."""
+    inputs = list(map(_INPUTS, nodes))
+    flat = list(chain.from_iterable(inputs))
     known = tables.types
+    found = list(map(known.get, zip(map(tuple, map(_SHAPE, flat)), map(_DTYPE, flat), strict=True)))
+    if list(map(len, inputs)) == list(map(len, incoming)) and found == list(chain.from_iterable(incoming)):
+        return {}  # the common case, told in a few passes in C
     written: _Wire = {}
-    for i, (node, carried) in enumerate(zip(nodes, incoming, strict=True)):
-        inputs = node["inputs"]
+    for i, (node_inputs, carried) in enumerate(zip(inputs, incoming, strict=True)):
         if (
-            len(inputs) != len(carried)
-            or [known.get((tuple(m["shape"]), m["dtype"])) for m in inputs] != carried
+            len(node_inputs) != len(carried)
+            or [known.get((tuple(m["shape"]), m["dtype"])) for m in node_inputs] != carried
         ):
-            written[str(i)] = tables.type_numbers(inputs)
+            written[str(i)] = tables.type_numbers(node_inputs)
     return written
+
+
+def _optional_node_fields(nodes: Sequence[schema.Node]) -> _Wire:
+    """Return the sparse node fields: the non-empty ``uncounted`` lists and the optional keys."""
+    uncounted = list(map(_UNCOUNTED, nodes))
+    fields: _Wire = {"uncounted": {str(i): uncounted[i] for i in compress(range(len(uncounted)), uncounted)}}
+    # only a node with more keys than the required ones can hold an optional one
+    longer = list(compress(range(len(nodes)), map(gt, map(len, nodes), repeat(_REQUIRED_NODE_KEYS))))
+    for key in _NODE_SPARSE[1:]:
+        fields[key] = {str(i): nodes[i][key] for i in longer if key in nodes[i]}  # type: ignore[literal-required]
+    return fields
 
 
 @collector.paused()
@@ -192,11 +225,43 @@ def decode(value: object) -> schema.Payload:
         naming the first field that is wrong and, for a schema-2 column, the member it belongs to
         (``nodes.kind[3] (node 'blocks.0.conv'): ...``).
     """
-    if isinstance(value, Mapping) and value.get("schema") == WIRE_VERSION:
-        checked = check_wire(value)
-        tree = member_ids(checked)
-        check_entries(checked, tree[1])
+    if is_wire(value):
+        checked, tree = _checked_wire(value)  # type: ignore[arg-type]  # a Mapping, by is_wire
         return expand(checked, tree)  # valid by construction: not checked again
+    return _checked_document(value)
+
+
+@collector.paused()
+def check(value: object) -> tuple[_Wire, schema.Payload | None]:
+    """Return the wire of a payload of schema 1 or 2, checked, and its document when it was one.
+
+    A wire is kept as it is (not expanded); a document is validated and encoded. Raises
+    :class:`SchemaError` as :func:`decode` does.
+    """
+    if is_wire(value):
+        return dict(_checked_wire(value)[0]), None  # type: ignore[arg-type]  # a Mapping, by is_wire
+    document = _checked_document(value)
+    return encode(document), document
+
+
+def is_wire(value: object) -> bool:
+    """Tell whether ``value`` claims to be a schema-2 wire (and so is checked as one)."""
+    return isinstance(value, Mapping) and value.get("schema") == WIRE_VERSION
+
+
+_Tree = tuple[list[int | None], list[str]]  # each member's parent number and whole id (member_ids)
+
+
+def _checked_wire(value: Mapping[str, object]) -> tuple[Mapping[str, Any], _Tree]:
+    """Check a schema-2 wire's columns and entries; return it and its tree."""
+    checked = check_wire(value)
+    tree = member_ids(checked)
+    check_entries(checked, tree[1])
+    return checked, tree
+
+
+def _checked_document(value: object) -> schema.Payload:
+    """Validate a schema-1 document, naming the version when it is neither."""
     if isinstance(value, Mapping) and value.get("schema") not in (schema.SCHEMA_VERSION, WIRE_VERSION):
         found = value.get("schema")
         raise SchemaError(f"schema: expected {schema.SCHEMA_VERSION} or {WIRE_VERSION}, got {found!r}")

@@ -3,16 +3,20 @@
 What makes the columns readable at all is checked here: every column is a list of one entry per
 member, every number points into its table (strings, types, attrs, members, an edge source's
 outputs), the tree is written once. What the entries then say (an op is a string, a statistic
-fits its column's kind) is checked on the expanded document by :func:`torchscope.schema.validate`.
-Each error names the field, the position and the member (``nodes.op[3]: ... (node 'add#1')``);
-``js/wire.ts`` makes the same checks in the same order.
+fits its column's kind) is checked by :mod:`torchscope.wire_entries`. A whole column is accepted at
+once where its exact types and bounds can be read in C (``_all_indices``); anything else is
+checked entry by entry, so an error always names the first bad entry. Each error names the field,
+the position and the member (``nodes.op[3]: ... (node 'add#1')``); ``js/wire.ts`` makes the same
+checks in the same order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
-from typing import Any
+from itertools import chain
+from operator import lt
+from typing import Any, cast
 
 from torchscope import schema
 from torchscope.schema_checks import SchemaError, mapping, sequence, string
@@ -126,14 +130,18 @@ def _check_nodes(
         ("attrs", n_attrs),
         ("repr", n_strings),
     ):
-        for i, number in enumerate(_column(wire, "nodes", field, count)):
+        column = _column(wire, "nodes", field, count)
+        if _all_indices(column, bound):
+            continue
+        for i, number in enumerate(column):
             if not _index(number, bound):
                 raise SchemaError(
                     f"nodes.{field}[{i}]: {number!r} is not a number below {bound}{names.node(i)}"
                 )
     outputs = _column(wire, "nodes", "outputs", count)
-    for i, slot_types in enumerate(outputs):
-        _numbers(slot_types, n_types, f"nodes.outputs[{i}]", partial(names.node, i))
+    if not (_types(outputs) <= {list} and _all_indices(list(chain.from_iterable(outputs)), n_types)):
+        for i, slot_types in enumerate(outputs):
+            _numbers(slot_types, n_types, f"nodes.outputs[{i}]", partial(names.node, i))
     for i, slot_types in _sparse(part, "inputs", count, "nodes").items():
         _numbers(slot_types, n_types, f"nodes.inputs.{i}", partial(names.node, i))
     for field in ("label", "module_path", "uncounted", "error", "estimated", "values"):
@@ -150,6 +158,8 @@ def _check_edges(wire: Mapping[str, Any], outputs: Sequence[Any], count: int, na
         raise SchemaError(
             f"edges: source, target and slot differ in length ({', '.join(str(len(c)) for c in ends)})"
         )
+    if _edges_hold(cast("list[Sequence[int]]", ends), outputs, count, n_types):
+        return
     for i, (source, target, slot) in enumerate(zip(*ends, strict=True)):
         for end, node in (("source", source), ("target", target)):
             if not _index(node, count):
@@ -160,6 +170,18 @@ def _check_edges(wire: Mapping[str, Any], outputs: Sequence[Any], count: int, na
                 f"edges.slot[{i}]: {slot!r} is neither one of the source's {slots} outputs nor -1 - a type "
                 f"number{names.node(source)}"
             )
+
+
+def _edges_hold(ends: list[Sequence[int]], outputs: Sequence[Any], count: int, n_types: int) -> bool:
+    """Tell at once (in C) that every edge's ends are nodes and its slot fits; False: look closer."""
+    sources, targets, slots = ends
+    return (
+        _all_indices(sources, count)
+        and _all_indices(targets, count)
+        and _types(slots) <= {int}
+        and all(map(lt, slots, map(len, map(outputs.__getitem__, sources))))
+        and min(slots, default=0) >= -n_types
+    )
 
 
 def _check_groups(part: Mapping[str, Any], count: int, names: _Members, n_strings: int) -> None:
@@ -230,9 +252,20 @@ def _sparse(part: Mapping[str, Any], field: str, count: int, where: str) -> dict
 
 
 def _numbers(value: object, bound: int, where: str, who: Callable[[], str] = str) -> None:
+    if _all_indices(sequence(value, where), bound):
+        return
     for j, number in enumerate(sequence(value, where)):
         if not _index(number, bound):
             raise SchemaError(f"{where}[{j}]: {number!r} is not a number below {bound}{who()}")
+
+
+def _all_indices(column: Sequence[object], bound: int) -> bool:
+    """Tell at once (in C) that every entry is an ``int`` in ``[0, bound)``; False means "look closer"."""
+    return _types(column) <= {int} and (not column or (min(column) >= 0 and max(column) < bound))  # type: ignore[type-var, operator]  # ints
+
+
+def _types(values: Iterable[object]) -> set[type]:
+    return set(map(type, values))
 
 
 def _index(value: object, bound: int) -> bool:

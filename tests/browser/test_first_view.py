@@ -34,7 +34,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dic
     made = {}
     for name in GALLERY:
         view = gallery_view(name)
-        made[name] = (view.save_html(root / f"{name}.html"), view.graph)
+        made[name] = (view.save_html(root / f"{name}.html"), view.document)
     return made
 
 

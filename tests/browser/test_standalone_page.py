@@ -66,7 +66,7 @@ def test_saved_page_works_offline_from_file(page: Page, tmp_path: Path, artifact
     # the file is the bundle and the payload, and nothing else of note
     size = path.stat().st_size
     bundle = sum(len(part.encode()) for part in read_bundle())
-    payload = len(json.dumps(view.sent_graph(), separators=(",", ":")).encode())  # the wire
+    payload = len(json.dumps(view.graph, separators=(",", ":")).encode())  # the wire
     rest = size - bundle - payload
     report = f"alexnet.html: {size:,} bytes = bundle {bundle:,} + payload {payload:,} + {rest:,} of page"
     (artifacts / "standalone-size.txt").write_text(report + "\n")

@@ -15,7 +15,7 @@ view = ts.draw_model(model, [1, 3, 224, 224])
 view"""
 # The truth comes from the kernel: the leaf with the most FLOPs, computed from the payload in Python.
 TRUTH = (
-    "top = max((n for n in view.graph['nodes'] if n['stats'].get('flops') is not None),"
+    "top = max((n for n in view.document['nodes'] if n['stats'].get('flops') is not None),"
     " key=lambda n: n['stats']['flops']); print('TOP', top['id'], top['stats']['flops'])"
 )
 SELECTED = "print('SELECTED=' + repr(view.selected))"

@@ -18,7 +18,7 @@ view = ts.draw_model(torchvision.models.resnet18(), [8, 3, 224, 224], training=T
 view"""
 # the truth comes from the kernel: each node's timeline points, read from the payload it sent
 POINTS = (
-    "ids = [n['id'] for n in view.graph['nodes']]; tl = view.graph['step']['timeline']\n"
+    "ids = [n['id'] for n in view.document['nodes']]; tl = view.document['step']['timeline']\n"
     "print('POINTS', *[i for i, n in enumerate(tl['node']) if n >= 0 and ids[n] == 'bn1'],"
     " '|', *[i for i, n in enumerate(tl['node']) if n >= 0 and ids[n] == 'conv1'])"
 )

@@ -145,8 +145,8 @@ gpt = ts.draw_model(gpt2, [1, 64], dtype=torch.long)
 gpt.expanded = ["transformer"]  # its blocks sit right inside: ModuleList is never called
 resnet"""
 TRUTH_BIG = (
-    "print('FIRST', [g['id'] for g in resnet.graph['groups'] if g['parent'] is None][:2], "
-    "gpt.graph['model']['name'])"
+    "print('FIRST', [g['id'] for g in resnet.document['groups'] if g['parent'] is None][:2], "
+    "gpt.document['model']['name'])"
 )
 
 
