@@ -189,7 +189,7 @@ def draw_model(
         # a failure still shows something: the graph up to the failing layer, which is marked
         warnings.warn(f"{error} (drawing the graph traced up to that point)", TraceWarning, stacklevel=2)
         graph = error.graph
-    return ModelView(graph.to_json(), orientation=orientation)
+    return graph.view(orientation)
 
 
 def model_stats(

@@ -26,6 +26,7 @@ from torchscope import (
     schema,
     stats,
     stats_training,
+    wire,
 )
 from torchscope.trace.records import GroupRecord, NodeRecord, TensorMeta, Trace
 from torchscope.trace.step_records import StepRecord
@@ -58,7 +59,7 @@ class ModelGraph:
         """Return the interactive diagram of this graph (what ``draw_model`` returns)."""
         from torchscope.widget import ModelView  # noqa: PLC0415  # graph.py itself needs no widgets
 
-        return ModelView(self.to_json(), orientation=orientation)
+        return ModelView(self.to_wire(), orientation=orientation)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:  # noqa: ANN401
         # the widget's own bundle: it carries what Colab's custom widget manager needs (anywidget
@@ -225,6 +226,15 @@ class ModelGraph:
         if step is not None:
             payload["step"] = step
         return payload
+
+    def to_wire(self) -> dict[str, Any]:
+        """Return the payload as it travels (schema 2, :mod:`torchscope.wire`): what a view shows.
+
+        The document of :meth:`to_json` is valid by construction, so it is encoded without being
+        validated; a view given the wire still checks it, which costs a fraction of validating
+        the document (0.1 against 0.4 s at 100,000 nodes).
+        """
+        return wire.encode(self.to_json())
 
     def _node_json(self, node: NodeRecord, node_stats: stats.Stats) -> schema.Node:
         attrs = dict(node.attrs)
