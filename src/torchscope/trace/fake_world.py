@@ -23,6 +23,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from torchscope.trace.inputs import Example
+from torchscope.trace.module_names import named_by
 from torchscope.trace.stacks import Figures, alike_stack, measured, treated_alike
 from torchscope.trace.step_state import first_state
 from torchscope.training import Training
@@ -111,8 +112,7 @@ def on_replicas(  # noqa: PLR0913  # the model, its step, the forward's groups a
 
 def checkpointed_paths(model: nn.Module, spec: Training) -> list[str]:
     """Return the paths of the modules the spec checkpoints (its names were checked by the step's trace)."""
-    names = set(spec.activation_checkpointing)
-    return [path for path, m in model.named_modules() if path in names or type(m).__name__ in names]
+    return [path for path, _ in named_by(model.named_modules(), spec.activation_checkpointing)]
 
 
 def checkpoint_modules(replica: nn.Module, paths: Sequence[str]) -> None:

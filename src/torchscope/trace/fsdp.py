@@ -32,6 +32,7 @@ from torchscope.trace.fake_world import (
     step_figures,
 )
 from torchscope.trace.inputs import Example
+from torchscope.trace.module_names import named_by, naming_nothing
 from torchscope.trace.stacks import Figures
 from torchscope.training import Training
 
@@ -137,21 +138,16 @@ def _step(replica: nn.Module, example: Example, spec: Training, blocks: list[str
 
 def _blocks(model: nn.Module, names: Sequence[str]) -> list[str]:
     """Return the paths of the modules to wrap: those named, or every member of every ModuleList."""
-    found: list[str] = []
-    for path, module in model.named_modules():
-        if names:
-            if path and (path in names or type(module).__name__ in names):
-                found.append(path)
-        elif isinstance(module, nn.ModuleList):
-            found.extend(f"{path}.{name}" if path else name for name, _ in module.named_children())
-    missing = [
-        n for n in names if not any(p == n or type(model.get_submodule(p)).__name__ == n for p in found)
-    ]
+    below = [(path, module) for path, module in model.named_modules() if path]  # the root is always wrapped
+    if not names:
+        lists = [(path, m) for path, m in below if isinstance(m, nn.ModuleList)]
+        return [f"{path}.{name}" for path, m in lists for name, _ in m.named_children()]
+    missing = naming_nothing(below, names)
     if missing:
         raise ValueError(
             f"FSDP(blocks=...) names {missing[0]!r}, which is neither a module path nor a class of this model"
         )
-    return found
+    return [path for path, _ in named_by(below, names)]
 
 
 def _collectives(model: nn.Module, blocks: list[str]) -> tuple[dict[str, int], dict[str, int]]:

@@ -33,6 +33,7 @@ from torchscope.trace.costing import Charges, CostCounter
 from torchscope.trace.estimates import Estimator
 from torchscope.trace.inputs import Example
 from torchscope.trace.memory import MemoryLog
+from torchscope.trace.module_names import named_by, naming_nothing
 from torchscope.trace.preserve import preserved
 from torchscope.trace.records import CostRecord, Trace
 from torchscope.trace.step_attention import FusedAttention
@@ -297,18 +298,16 @@ def _cast_inputs(call: Example, dtype: torch.dtype) -> Example:
 def _checkpoint(modules: Modules, names: object) -> list[str]:
     """Wrap the named modules' forwards in non-reentrant checkpointing (undone by ``preserved``)."""
     wanted = list(names)  # type: ignore[call-overload]  # checked by Training
-    found: list[str] = []
-    for path, module in modules:
-        if path in wanted or type(module).__name__ in wanted:
-            module.forward = functools.partial(_checkpointed, module.forward)
-            found.append(path)
-    missing = [n for n in wanted if not any(p == n or type(m).__name__ == n for p, m in modules)]
+    missing = naming_nothing(modules, wanted)
     if missing:
         raise ValueError(
             f"activation_checkpointing names {missing[0]!r}, which is neither a module path nor a "
             f"module class of this model (paths look like {', '.join(p for p, _ in modules[1:4])!r})"
         )
-    return found
+    found = named_by(modules, wanted)
+    for _, module in found:
+        module.forward = functools.partial(_checkpointed, module.forward)
+    return [path for path, _ in found]
 
 
 def _checkpointed(forward: Any, *args: object, **kwargs: Any) -> object:  # noqa: ANN401  # a bound forward, its keywords
