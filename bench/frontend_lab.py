@@ -10,8 +10,8 @@ The split, on one clock (the kernel's ``time.time()`` and the page's ``timeOrigi
 the same machine's wall clock):
   start    the cell is run (Lab's ``notebook:run-cell``, from the page) → the cell's first line runs
   trace    ``torchscope.trace`` inside ``draw_model``
-  payload  ``Graph.to_json``
-  widget   ``ModelView(payload)``: validation, and the comm opening (the kernel encodes its JSON)
+  payload  ``Graph.to_wire``: the document (``to_json``) and its wire
+  widget   ``ModelView(wire)``: the wire checked, and the comm opening (the kernel encodes its JSON)
   comm     ``draw_model`` returned → the view's ``render`` runs in the page (the message through the
            server and the websocket, its JSON decoded by Lab, the widget model and view made)
   parse    render → the store is built (the payload checked, the hierarchy and what is shown)
@@ -52,7 +52,7 @@ SETUP = """
 import json, sys, time
 sys.path.insert(0, {bench!r})
 import torch, transformers, torchvision
-import torchscope, torchscope.api, torchscope.graph
+import torchscope, torchscope.api, torchscope.graph, torchscope.widget
 from payloads import MODELS
 
 def gpt2(device='meta'):
@@ -77,8 +77,8 @@ def _timed(name, run):
             _times[name] = (start, time.time())
     return wrapper
 torchscope.api.trace = _timed('trace', torchscope.api.trace)
-torchscope.graph.ModelGraph.to_json = _timed("payload", torchscope.graph.ModelGraph.to_json)
-torchscope.api.ModelView = _timed('widget', torchscope.api.ModelView)
+torchscope.graph.ModelGraph.to_wire = _timed("payload", torchscope.graph.ModelGraph.to_wire)
+torchscope.widget.ModelView = _timed('widget', torchscope.widget.ModelView)  # graph.view imports it
 """
 OURS = """_start = time.time()
 view = torchscope.draw_model(model_{name}, shape_{name}, dtype=dtype_{name})
@@ -209,7 +209,7 @@ def standalone(page: Page, names: list[str], repeats: int) -> dict[str, list[dic
                 start = time.perf_counter()
                 graph = namespace["torchscope"].api.trace(model, shape, dtype=dtype)
                 traced = time.perf_counter()
-                payload = graph.to_json()
+                payload = graph.to_wire()
                 made = time.perf_counter()
                 state = {"graph": payload, "orientation": "TB", "selected": "", "expanded": []}
                 html = namespace["torchscope"].standalone.write_html(
