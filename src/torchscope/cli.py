@@ -241,7 +241,7 @@ def _demo(args: argparse.Namespace) -> int:
     output: Path = args.output
     with Progress(f"drawing AlexNet to {output}", enabled=_progress(args)):
         graph = trace(torchvision.models.alexnet(), [1, 3, 224, 224])
-        path = _write(lambda: ModelView(graph.to_json()).save_html(output), output)
+        path = _write(lambda: graph.view().save_html(output), output)
     _wrote(path)
     return 0
 
