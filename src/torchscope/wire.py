@@ -254,10 +254,9 @@ _Tree = tuple[list[int | None], list[str]]  # each member's parent number and wh
 
 def _checked_wire(value: Mapping[str, object]) -> tuple[Mapping[str, Any], _Tree]:
     """Check a schema-2 wire's columns and entries; return it and its tree."""
-    checked = check_wire(value)
-    tree = member_ids(checked)
-    check_entries(checked, tree[1])
-    return checked, tree
+    tree = check_wire(value)
+    check_entries(value, tree[1])
+    return value, tree
 
 
 def _checked_document(value: object) -> schema.Payload:

@@ -24,8 +24,8 @@ from torchscope.schema_checks import SchemaError, mapping, sequence, string
 _SHAPE_SOURCES = frozenset({"outputs", "inputs"})
 
 
-def check_wire(value: Mapping[str, object]) -> Mapping[str, Any]:
-    """Check that a schema-2 wire can be expanded; return it.
+def check_wire(value: Mapping[str, object]) -> tuple[list[int | None], list[str]]:
+    """Check that a schema-2 wire can be expanded; return its tree (as :func:`member_ids`).
 
     Raises
     ------
@@ -54,10 +54,10 @@ def check_wire(value: Mapping[str, object]) -> Mapping[str, Any]:
         _numbers(kids, members, f"groups.children[{i}]", partial(names.of, i))
     _numbers(value.get("roots"), members, "roots")
     _numbers(value.get("absolute"), members, "absolute")
-    member_ids(value)  # the tree
+    tree = member_ids(value)
     _check_nodes(value, nodes, n_nodes, names, len(strings))
     _check_groups(groups, n_groups, names, len(strings))
-    return value
+    return tree
 
 
 def member_ids(wire: Mapping[str, Any], *, strict: bool = True) -> tuple[list[int | None], list[str]]:
