@@ -29,7 +29,8 @@ _NONE = type(None)
 _NUMBER = frozenset({int, float})
 
 
-def _types(values: Iterable[object]) -> set[type]:
+def exact_types(values: Iterable[object]) -> set[type]:
+    """Return the set of the values' exact types (``bool`` is not ``int``), read in C."""
     return set(map(type, values))
 
 
@@ -40,7 +41,7 @@ def _flat(lists: Sequence[object]) -> list[object]:
 
 def all_dicts(items: Sequence[object]) -> bool:
     """Tell whether every item is a ``dict``."""
-    return _types(items) <= {dict}
+    return exact_types(items) <= {dict}
 
 
 def unique_ids(items: Sequence[Mapping[str, object]]) -> set[str] | None:
@@ -49,7 +50,7 @@ def unique_ids(items: Sequence[Mapping[str, object]]) -> set[str] | None:
         ids: list[object] = list(map(_ID, items))
     except KeyError:
         return None
-    if not _types(ids) <= {str}:
+    if not exact_types(ids) <= {str}:
         return None
     unique = set(ids)
     return unique if len(unique) == len(ids) else None  # type: ignore[return-value]  # all str
@@ -75,15 +76,15 @@ def nodes_hold(
     uncounted: list[object] = list(map(itemgetter("uncounted"), nodes))
     stats: list[object] = list(map(itemgetter("stats"), nodes))
     return (
-        _types(chain.from_iterable(map(_NODE_STRINGS, nodes))) <= {str}
+        exact_types(chain.from_iterable(map(_NODE_STRINGS, nodes))) <= {str}
         and set(map(itemgetter("kind"), nodes)) <= kinds
         and parents <= group_ids
-        and _types(map(itemgetter("attrs"), nodes)) <= {dict}
-        and _types(sides) <= {list}
+        and exact_types(map(itemgetter("attrs"), nodes)) <= {dict}
+        and exact_types(sides) <= {list}
         and tensors_hold(_flat(sides))
-        and _types(uncounted) <= {list}
-        and _types(_flat(uncounted)) <= {str}
-        and _types(stats) <= {dict}
+        and exact_types(uncounted) <= {list}
+        and exact_types(_flat(uncounted)) <= {str}
+        and exact_types(stats) <= {dict}
         and stats_hold(stats, columns)  # type: ignore[arg-type]  # dicts
     )
 
@@ -103,16 +104,16 @@ def tensors_hold(metas: Sequence[object]) -> bool:
     return (
         all_dicts(metas)
         and shapes_hold(list(map(_SHAPE, metas)))  # type: ignore[arg-type]  # dicts
-        and _types(map(_DTYPE, metas)) <= {str}  # type: ignore[arg-type]
+        and exact_types(map(_DTYPE, metas)) <= {str}  # type: ignore[arg-type]
     )
 
 
 def shapes_hold(shapes: Sequence[object]) -> bool:
     """Check that each item is a list of non-negative ints."""
-    if not _types(shapes) <= {list}:
+    if not exact_types(shapes) <= {list}:
         return False
     dims = _flat(shapes)
-    return _types(dims) <= {int} and (not dims or min(cast("list[int]", dims)) >= 0)
+    return exact_types(dims) <= {int} and (not dims or min(cast("list[int]", dims)) >= 0)
 
 
 def stats_hold(stats: Sequence[dict[str, object]], columns: dict[str, str]) -> bool:
@@ -133,4 +134,4 @@ def stats_hold(stats: Sequence[dict[str, object]], columns: dict[str, str]) -> b
     if not shaped:
         return True
     lists = [value for key, value in zip(keys, values, strict=True) if key in shaped and value is not None]
-    return _types(lists) <= {list} and shapes_hold(_flat(lists))
+    return exact_types(lists) <= {list} and shapes_hold(_flat(lists))

@@ -69,9 +69,7 @@ class _Tables:
         return _numbered(self.strings, list(values))
 
     def type_numbers(self, metas: Iterable[Mapping[str, Any]]) -> list[int]:
-        metas = list(metas)
-        keys = zip(map(tuple, map(_SHAPE, metas)), map(_DTYPE, metas), strict=True)
-        return _numbered(self.types, list(keys))
+        return _numbered(self.types, _type_keys(list(metas)))
 
     def type_lists(self, lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[int]]:
         """Return the type numbers of each list of ``lists`` (a node's outputs, say), in one pass."""
@@ -93,6 +91,11 @@ class _Tables:
             "attrs": [self._attrs_by_key[k] for k in self.attrs],
             "types": types,
         }
+
+
+def _type_keys(metas: Sequence[Mapping[str, Any]]) -> list[tuple[tuple[int, ...], str]]:
+    """Return the key of each tensor type (shape and dtype) in the types table, made in C."""
+    return list(zip(map(tuple, map(_SHAPE, metas)), map(_DTYPE, metas), strict=True))
 
 
 def _numbered(table: dict[Any, int], keys: list[Any]) -> list[int]:
@@ -189,17 +192,13 @@ _KIND_NUMBER = {kind: i for i, kind in enumerate(schema.NODE_KINDS)}
 def _inputs_not_carried(nodes: Sequence[schema.Node], incoming: list[list[int]], tables: _Tables) -> _Wire:
     """Return the input types of the nodes whose inputs are not the tensors of their edges in."""
     inputs = list(map(_INPUTS, nodes))
-    flat = list(chain.from_iterable(inputs))
     known = tables.types
-    found = list(map(known.get, zip(map(tuple, map(_SHAPE, flat)), map(_DTYPE, flat), strict=True)))
+    found = list(map(known.get, _type_keys(list(chain.from_iterable(inputs)))))
     if list(map(len, inputs)) == list(map(len, incoming)) and found == list(chain.from_iterable(incoming)):
         return {}  # the common case, told in a few passes in C
     written: _Wire = {}
     for i, (node_inputs, carried) in enumerate(zip(inputs, incoming, strict=True)):
-        if (
-            len(node_inputs) != len(carried)
-            or [known.get((tuple(m["shape"]), m["dtype"])) for m in node_inputs] != carried
-        ):
+        if len(node_inputs) != len(carried) or list(map(known.get, _type_keys(node_inputs))) != carried:
             written[str(i)] = tables.type_numbers(node_inputs)
     return written
 
@@ -226,8 +225,8 @@ def decode(value: object) -> schema.Payload:
         (``nodes.kind[3] (node 'blocks.0.conv'): ...``).
     """
     if is_wire(value):
-        checked, tree = _checked_wire(value)  # type: ignore[arg-type]  # a Mapping, by is_wire
-        return expand(checked, tree)  # valid by construction: not checked again
+        tree = _checked_wire(value)  # type: ignore[arg-type]  # a Mapping, by is_wire
+        return expand(value, tree)  # type: ignore[arg-type]  # a Mapping, by is_wire  # valid by construction: not checked again
     return _checked_document(value)
 
 
@@ -239,7 +238,8 @@ def check(value: object) -> tuple[_Wire, schema.Payload | None]:
     :class:`SchemaError` as :func:`decode` does.
     """
     if is_wire(value):
-        return dict(_checked_wire(value)[0]), None  # type: ignore[arg-type]  # a Mapping, by is_wire
+        _checked_wire(value)  # type: ignore[arg-type]  # a Mapping, by is_wire
+        return dict(value), None  # type: ignore[call-overload]  # a Mapping, by is_wire
     document = _checked_document(value)
     return encode(document), document
 
@@ -252,11 +252,11 @@ def is_wire(value: object) -> bool:
 _Tree = tuple[list[int | None], list[str]]  # each member's parent number and whole id (member_ids)
 
 
-def _checked_wire(value: Mapping[str, object]) -> tuple[Mapping[str, Any], _Tree]:
-    """Check a schema-2 wire's columns and entries; return it and its tree."""
+def _checked_wire(value: Mapping[str, object]) -> _Tree:
+    """Check a schema-2 wire's columns and entries; return its tree."""
     tree = check_wire(value)
     check_entries(value, tree[1])
-    return value, tree
+    return tree
 
 
 def _checked_document(value: object) -> schema.Payload:

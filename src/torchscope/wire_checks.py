@@ -12,13 +12,14 @@ checks in the same order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from itertools import chain
 from operator import lt
 from typing import Any, cast
 
 from torchscope import schema
+from torchscope.schema_bulk import exact_types
 from torchscope.schema_checks import SchemaError, mapping, sequence, string
 
 _SHAPE_SOURCES = frozenset({"outputs", "inputs"})
@@ -139,7 +140,7 @@ def _check_nodes(
                     f"nodes.{field}[{i}]: {number!r} is not a number below {bound}{names.node(i)}"
                 )
     outputs = _column(wire, "nodes", "outputs", count)
-    if not (_types(outputs) <= {list} and _all_indices(list(chain.from_iterable(outputs)), n_types)):
+    if not (exact_types(outputs) <= {list} and _all_indices(list(chain.from_iterable(outputs)), n_types)):
         for i, slot_types in enumerate(outputs):
             _numbers(slot_types, n_types, f"nodes.outputs[{i}]", partial(names.node, i))
     for i, slot_types in _sparse(part, "inputs", count, "nodes").items():
@@ -178,7 +179,7 @@ def _edges_hold(ends: list[Sequence[int]], outputs: Sequence[Any], count: int, n
     return (
         _all_indices(sources, count)
         and _all_indices(targets, count)
-        and _types(slots) <= {int}
+        and exact_types(slots) <= {int}
         and all(map(lt, slots, map(len, map(outputs.__getitem__, sources))))
         and min(slots, default=0) >= -n_types
     )
@@ -261,11 +262,7 @@ def _numbers(value: object, bound: int, where: str, who: Callable[[], str] = str
 
 def _all_indices(column: Sequence[object], bound: int) -> bool:
     """Tell at once (in C) that every entry is an ``int`` in ``[0, bound)``; False means "look closer"."""
-    return _types(column) <= {int} and (not column or (min(column) >= 0 and max(column) < bound))  # type: ignore[type-var, operator]  # ints
-
-
-def _types(values: Iterable[object]) -> set[type]:
-    return set(map(type, values))
+    return exact_types(column) <= {int} and (not column or (min(column) >= 0 and max(column) < bound))  # type: ignore[type-var, operator]  # ints
 
 
 def _index(value: object, bound: int) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from torchscope import schema_validate
+from torchscope.schema_bulk import exact_types
 from torchscope.schema_checks import SchemaError, mapping, sequence
 from torchscope.schema_step import check_step
 
@@ -118,7 +119,7 @@ def _check_stat_columns(
 
 def _check_values(values: Sequence[object], kind: str, at: str, who: Callable[[int], str]) -> None:
     """Each value None or of the column's kind."""
-    if kind in _BULK_TYPES and set(map(type, values)) <= _BULK_TYPES[kind]:
+    if kind in _BULK_TYPES and exact_types(values) <= _BULK_TYPES[kind]:
         return  # told at once, in C
     for i, value in enumerate(values):
         if value is None:
